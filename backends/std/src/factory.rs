@@ -1,0 +1,82 @@
+//! [`StdThreadFactory`]: starts OS threads through `std::thread::Builder`.
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::{Builder, JoinHandle};
+
+use threadteam_core::ThreadFactory;
+
+/// Starts named OS threads (`threadteam-1`, `threadteam-2`, ... by default) with an
+/// optional stack size. A refused spawn is a [`SpawnError`], never a panic.
+///
+/// ```
+/// use threadteam_core::ThreadFactory;
+/// use threadteam_std::StdThreadFactory;
+///
+/// let factory = StdThreadFactory::new().name_prefix("io").stack_size(256 * 1024);
+/// let handle = factory.start(|| assert_eq!(std::thread::current().name(), Some("io-1"))).unwrap();
+/// handle.join().unwrap();
+/// ```
+#[derive(Debug)]
+pub struct StdThreadFactory {
+    prefix: String,
+    stack_size: Option<usize>,
+    next: AtomicUsize,
+}
+
+impl Default for StdThreadFactory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StdThreadFactory {
+    /// Threads named `threadteam-N`, with the platform's default stack size.
+    pub fn new() -> Self {
+        Self { prefix: "threadteam".into(), stack_size: None, next: AtomicUsize::new(1) }
+    }
+
+    /// Names threads `{prefix}-N`, N counting from 1, never repeating.
+    #[must_use]
+    pub fn name_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Gives each thread a stack of `bytes`.
+    #[must_use]
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+}
+
+impl ThreadFactory for StdThreadFactory {
+    type Thread = JoinHandle<()>;
+    type Error = SpawnError;
+
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<JoinHandle<()>, SpawnError> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut builder = Builder::new().name(format!("{}-{n}", self.prefix));
+        if let Some(bytes) = self.stack_size {
+            builder = builder.stack_size(bytes);
+        }
+        builder.spawn(main).map_err(SpawnError)
+    }
+}
+
+/// The OS refused to start a thread.
+#[derive(Debug)]
+pub struct SpawnError(pub std::io::Error);
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not start a thread: {}", self.0)
+    }
+}
+
+impl std::error::Error for SpawnError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}

@@ -1,0 +1,62 @@
+//! The seam a platform backend implements.
+
+use core::fmt;
+use core::time::Duration;
+
+/// Starts a thread (or an RTOS task) that runs a worker's loop.
+///
+/// This is the first of the traits a port implements (the others: [`Signal`], and a
+/// [`RawLock`](crate::RawLock) if [`CriticalSectionLock`](crate::CriticalSectionLock) does not
+/// suit). Starting may fail (the OS refuses a thread, the RTOS heap is exhausted): that is an
+/// error value, never a panic, and a Team keeps the work queued.
+///
+/// ```
+/// use threadteam_core::ThreadFactory;
+///
+/// /// Runs the "thread" at once on the caller's stack: enough to show the contract.
+/// struct Inline;
+/// impl ThreadFactory for Inline {
+///     type Thread = ();
+///     type Error = core::convert::Infallible;
+///     fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<(), Self::Error> {
+///         main();
+///         Ok(())
+///     }
+/// }
+/// Inline.start(|| ()).unwrap();
+/// ```
+pub trait ThreadFactory {
+    /// A handle to the started thread (a join handle, a task handle).
+    type Thread;
+    /// Why a thread could not be started.
+    type Error: fmt::Debug + fmt::Display;
+
+    /// Starts a thread running `main`.
+    ///
+    /// # Errors
+    /// When the thread cannot be started; `main` is dropped without running.
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<Self::Thread, Self::Error>;
+}
+
+impl<F: ThreadFactory + ?Sized> ThreadFactory for &F {
+    type Thread = F::Thread;
+    type Error = F::Error;
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<Self::Thread, Self::Error> {
+        (**self).start(main)
+    }
+}
+
+/// The wait/wake primitive a worker's thread sleeps on: a binary semaphore.
+///
+/// `notify` leaves one token; `wait` takes it, blocking until there is one. A `notify`
+/// before the `wait` is therefore never lost, and several `notify`s before a `wait` leave
+/// just one token. Spurious wake-ups are allowed (callers re-check their condition).
+pub trait Signal: Send + Sync {
+    /// Blocks until a token is available, and takes it.
+    fn wait(&self);
+    /// Like [`wait`](Signal::wait), giving up after `timeout`. Returns whether a token was
+    /// taken.
+    fn wait_timeout(&self, timeout: Duration) -> bool;
+    /// Leaves a token, waking the waiter if there is one.
+    fn notify(&self);
+}

@@ -1,0 +1,65 @@
+//! The one-shot quit flag.
+
+use crate::sync::{AtomicBool, Ordering};
+use crate::AlreadyQuit;
+
+/// A flag that can be set exactly once (Twisted's `Quit`).
+///
+/// Unlike Twisted's, [`set`](Quit::set) is atomic: when threads race, exactly one wins and
+/// every other gets [`AlreadyQuit`].
+///
+/// ```
+/// use threadteam_core::{AlreadyQuit, Quit};
+///
+/// let q = Quit::new();
+/// assert!(q.check().is_ok());
+/// q.set().unwrap();
+/// assert!(q.is_set());
+/// assert_eq!(q.set(), Err(AlreadyQuit));
+/// assert_eq!(q.check(), Err(AlreadyQuit));
+/// ```
+#[derive(Debug, Default)]
+pub struct Quit(AtomicBool);
+
+impl Quit {
+    /// A flag that is not set.
+    #[cfg(not(threadteam_loom))]
+    pub const fn new() -> Self {
+        Self(AtomicBool::new(false))
+    }
+
+    /// A flag that is not set.
+    #[cfg(threadteam_loom)]
+    pub fn new() -> Self {
+        Self(AtomicBool::new(false))
+    }
+
+    /// Sets the flag.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] if it was already set.
+    pub fn set(&self) -> Result<(), AlreadyQuit> {
+        if self.0.swap(true, Ordering::AcqRel) {
+            Err(AlreadyQuit)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Checks the flag.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] if it is set.
+    pub fn check(&self) -> Result<(), AlreadyQuit> {
+        if self.is_set() {
+            Err(AlreadyQuit)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the flag is set.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}

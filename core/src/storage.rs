@@ -1,0 +1,188 @@
+//! Where queued work and workers live: fixed capacities (`heapless`) or the heap.
+//!
+//! One state machine serves both; it only talks to the two small traits [`Queue`] and
+//! [`Seq`], and a [`Storage`] picks the concrete types.
+
+/// A FIFO queue. Implemented for [`heapless::Deque`] (fixed capacity) and, with `alloc`,
+/// `VecDeque` (grows).
+pub trait Queue<T>: Default {
+    /// Appends `item`.
+    ///
+    /// # Errors
+    /// Hands `item` back when the queue is full.
+    fn push_back(&mut self, item: T) -> Result<(), T>;
+    /// Puts `item` first, for work that must keep its place.
+    ///
+    /// # Errors
+    /// Hands `item` back when the queue is full.
+    fn push_front(&mut self, item: T) -> Result<(), T>;
+    /// Removes the oldest item.
+    fn pop_front(&mut self) -> Option<T>;
+    /// The oldest item.
+    fn front(&self) -> Option<&T>;
+    /// Number of items.
+    fn len(&self) -> usize;
+    /// Whether there are no items.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The most items it can hold (`usize::MAX` when it grows).
+    fn capacity(&self) -> usize;
+    /// Removes the first item for which `matches` is true, keeping the order of the rest.
+    fn remove_first(&mut self, matches: impl FnMut(&T) -> bool) -> Option<T>;
+}
+
+/// A growable-or-fixed sequence (a `Vec`). Implemented for [`heapless::Vec`] and `Vec`.
+pub trait Seq<T>: Default {
+    /// Appends `item`.
+    ///
+    /// # Errors
+    /// Hands `item` back when full.
+    fn push(&mut self, item: T) -> Result<(), T>;
+    /// Removes the last item.
+    fn pop(&mut self) -> Option<T>;
+    /// The items.
+    fn as_slice(&self) -> &[T];
+    /// The items, mutably.
+    fn as_mut_slice(&mut self) -> &mut [T];
+    /// Removes the item at `index`, keeping the order of the rest.
+    fn remove(&mut self, index: usize) -> T;
+}
+
+impl<T, const N: usize> Queue<T> for heapless::Deque<T, N> {
+    fn push_back(&mut self, item: T) -> Result<(), T> {
+        heapless::Deque::push_back(self, item)
+    }
+    fn push_front(&mut self, item: T) -> Result<(), T> {
+        heapless::Deque::push_front(self, item)
+    }
+    fn pop_front(&mut self) -> Option<T> {
+        heapless::Deque::pop_front(self)
+    }
+    fn front(&self) -> Option<&T> {
+        heapless::Deque::front(self)
+    }
+    fn len(&self) -> usize {
+        heapless::Deque::len(self)
+    }
+    fn capacity(&self) -> usize {
+        N
+    }
+    fn remove_first(&mut self, mut matches: impl FnMut(&T) -> bool) -> Option<T> {
+        // Rotate once through the queue: everything but the first match goes back in order.
+        let mut found = None;
+        for _ in 0..heapless::Deque::len(self) {
+            let item = heapless::Deque::pop_front(self)?;
+            if found.is_none() && matches(&item) {
+                found = Some(item);
+            } else if heapless::Deque::push_back(self, item).is_err() {
+                unreachable!("an item just popped always fits back");
+            }
+        }
+        found
+    }
+}
+
+impl<T, const N: usize> Seq<T> for heapless::Vec<T, N> {
+    fn push(&mut self, item: T) -> Result<(), T> {
+        heapless::Vec::push(self, item)
+    }
+    fn pop(&mut self) -> Option<T> {
+        heapless::Vec::pop(self)
+    }
+    fn as_slice(&self) -> &[T] {
+        self
+    }
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        self
+    }
+    fn remove(&mut self, index: usize) -> T {
+        heapless::Vec::remove(self, index)
+    }
+}
+
+#[cfg(feature = "alloc")]
+mod heap {
+    use alloc::collections::VecDeque;
+    use alloc::vec::Vec;
+
+    impl<T> super::Queue<T> for VecDeque<T> {
+        fn push_back(&mut self, item: T) -> Result<(), T> {
+            VecDeque::push_back(self, item);
+            Ok(())
+        }
+        fn push_front(&mut self, item: T) -> Result<(), T> {
+            VecDeque::push_front(self, item);
+            Ok(())
+        }
+        fn pop_front(&mut self) -> Option<T> {
+            VecDeque::pop_front(self)
+        }
+        fn front(&self) -> Option<&T> {
+            VecDeque::front(self)
+        }
+        fn len(&self) -> usize {
+            VecDeque::len(self)
+        }
+        fn capacity(&self) -> usize {
+            usize::MAX
+        }
+        fn remove_first(&mut self, matches: impl FnMut(&T) -> bool) -> Option<T> {
+            let index = self.iter().position(matches)?;
+            VecDeque::remove(self, index)
+        }
+    }
+
+    impl<T> super::Seq<T> for Vec<T> {
+        fn push(&mut self, item: T) -> Result<(), T> {
+            Vec::push(self, item);
+            Ok(())
+        }
+        fn pop(&mut self) -> Option<T> {
+            Vec::pop(self)
+        }
+        fn as_slice(&self) -> &[T] {
+            self
+        }
+        fn as_mut_slice(&mut self) -> &mut [T] {
+            self
+        }
+        fn remove(&mut self, index: usize) -> T {
+            Vec::remove(self, index)
+        }
+    }
+}
+
+/// Picks the collections a [`Team`](crate::Team) keeps its backlog (of `W`) and its workers
+/// (of `Wk`) in.
+pub trait Storage<W, Wk> {
+    /// The FIFO backlog of work waiting for a worker.
+    type Backlog: Queue<W>;
+    /// The worker slots: `Some` while the worker is alive.
+    type Slots: Seq<Option<Wk>>;
+    /// Idle worker ids, most recently idled last.
+    type Ids: Seq<usize>;
+}
+
+/// Fixed capacities: at most `BACKLOG` waiting items and `WORKERS` live workers.
+/// Needs neither `alloc` nor `std`; a full backlog hands work back.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fixed<const BACKLOG: usize, const WORKERS: usize>;
+
+impl<W, Wk, const B: usize, const N: usize> Storage<W, Wk> for Fixed<B, N> {
+    type Backlog = heapless::Deque<W, B>;
+    type Slots = heapless::Vec<Option<Wk>, N>;
+    type Ids = heapless::Vec<usize, N>;
+}
+
+/// Heap storage that grows as needed (requires `alloc`).
+#[cfg(feature = "alloc")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Growable;
+
+#[cfg(feature = "alloc")]
+impl<W, Wk> Storage<W, Wk> for Growable {
+    type Backlog = alloc::collections::VecDeque<W>;
+    type Slots = alloc::vec::Vec<Option<Wk>>;
+    type Ids = alloc::vec::Vec<usize>;
+}

@@ -1,0 +1,48 @@
+//! The synchronisation primitives the core uses, swapped for loom's under
+//! `--cfg threadteam_loom` so model tests see every hand-off.
+
+#[cfg(not(all(threadteam_loom, feature = "std")))]
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+#[cfg(all(threadteam_loom, feature = "std"))]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// The lock guarding plain data inside the core: a spin lock that, with `std`, yields to
+/// the scheduler instead of burning a time slice when it finds the lock taken.
+///
+/// It only ever guards short, non-blocking sections (push, pop, a state transition).
+#[cfg(not(all(threadteam_loom, feature = "std")))]
+pub(crate) type Mutex<T> = spin::mutex::SpinMutex<T, Relax>;
+
+#[cfg(all(threadteam_loom, feature = "std"))]
+pub(crate) use loom_mutex::Mutex;
+
+/// How the spin lock waits.
+#[derive(Debug)]
+pub(crate) struct Relax;
+
+impl spin::RelaxStrategy for Relax {
+    #[inline]
+    fn relax() {
+        #[cfg(feature = "std")]
+        std::thread::yield_now();
+        #[cfg(not(feature = "std"))]
+        core::hint::spin_loop();
+    }
+}
+
+#[cfg(all(threadteam_loom, feature = "std"))]
+mod loom_mutex {
+    /// loom's mutex behind the same `lock()` shape as `spin::Mutex`.
+    #[derive(Debug)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Self(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(|e| e.into_inner())
+        }
+    }
+}

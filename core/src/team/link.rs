@@ -1,0 +1,173 @@
+//! How the items a Team hands out find their way back to it.
+//!
+//! A worker's type names its item type ([`Job<W>`]) and the coordinator's names
+//! [`Coordinate<W>`]; if those named the Team's type, the Team's type would contain
+//! itself. So items reach the Team through `dyn TeamLink<W>`: a `&'static` for a Team in
+//! a [`TeamSlot`](super::TeamSlot), an `Arc` otherwise.
+
+use core::fmt;
+
+use super::{Failure, WorkerId};
+use crate::Work;
+
+pub(crate) enum Event<W> {
+    Submit(W),
+    HandedBack(WorkerId),
+    Grow(usize),
+    Shrink(Option<usize>),
+    Quit,
+    Pump,
+}
+
+impl<W> Event<W> {
+    pub(crate) fn into_work(self) -> Option<W> {
+        match self {
+            Event::Submit(work) => Some(work),
+            _ => None,
+        }
+    }
+}
+
+/// What the Team's items call back into.
+pub(crate) trait TeamLink<W>: Send + Sync {
+    /// Apply an event (inside the coordinator).
+    fn apply(&self, event: Event<W>, link: &Link<W>);
+    /// A worker finished its item: coordinate its hand-back.
+    fn hand_back(&self, id: WorkerId, link: Link<W>);
+    /// An item failed.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    fn report(&self, failure: Failure);
+}
+
+pub(crate) enum Link<W: 'static> {
+    Static(&'static dyn TeamLink<W>),
+    #[cfg(feature = "alloc")]
+    Shared(alloc::sync::Arc<dyn TeamLink<W>>),
+}
+
+impl<W> Link<W> {
+    fn team(&self) -> &dyn TeamLink<W> {
+        match self {
+            Link::Static(team) => *team,
+            #[cfg(feature = "alloc")]
+            Link::Shared(team) => &**team,
+        }
+    }
+}
+
+impl<W> Clone for Link<W> {
+    fn clone(&self) -> Self {
+        match self {
+            Link::Static(team) => Link::Static(*team),
+            #[cfg(feature = "alloc")]
+            Link::Shared(team) => Link::Shared(alloc::sync::Arc::clone(team)),
+        }
+    }
+}
+
+/// A Team's link to itself: weak when the Team is in an `Arc`, so it does not keep itself
+/// alive.
+pub(crate) enum SelfLink<W: 'static> {
+    Static(&'static dyn TeamLink<W>),
+    #[cfg(feature = "alloc")]
+    Weak(alloc::sync::Weak<dyn TeamLink<W>>),
+}
+
+impl<W> SelfLink<W> {
+    pub(crate) fn get(&self) -> Option<Link<W>> {
+        match self {
+            SelfLink::Static(team) => Some(Link::Static(*team)),
+            #[cfg(feature = "alloc")]
+            SelfLink::Weak(team) => team.upgrade().map(Link::Shared),
+        }
+    }
+}
+
+/// An item of work as a Team hands it to one of its workers: the work, plus the way back
+/// to the Team. Running it runs the work, reports a failure (a panic, with `std`), then
+/// hands the worker back to the Team's coordinator.
+pub struct Job<W: 'static> {
+    work: W,
+    worker: WorkerId,
+    link: Link<W>,
+}
+
+impl<W> Job<W> {
+    pub(crate) fn new(work: W, worker: WorkerId, link: Link<W>) -> Self {
+        Self { work, worker, link }
+    }
+
+    pub(crate) fn into_work(self) -> W {
+        self.work
+    }
+
+    /// The work inside.
+    pub fn work(&self) -> &W {
+        &self.work
+    }
+
+    /// The worker it was given to.
+    pub fn worker(&self) -> WorkerId {
+        self.worker
+    }
+}
+
+impl<W: Work> Work for Job<W> {
+    fn run(self) {
+        let Job { work, worker, link } = self;
+        #[cfg(feature = "std")]
+        {
+            if let Err(payload) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| work.run())) {
+                link.team().report(Failure::from_panic(payload));
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        work.run();
+        let team = link.clone();
+        team.team().hand_back(worker, link);
+    }
+}
+
+impl<W> fmt::Debug for Job<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job").field("worker", &self.worker).finish_non_exhaustive()
+    }
+}
+
+/// An item for a Team's coordinator: one event (a submit, a hand-back, a grow, ...) to
+/// apply to the Team's state. Running it applies the event.
+pub struct Coordinate<W: 'static> {
+    event: Event<W>,
+    link: Link<W>,
+}
+
+impl<W> Coordinate<W> {
+    pub(crate) fn new(event: Event<W>, link: Link<W>) -> Self {
+        Self { event, link }
+    }
+
+    pub(crate) fn into_event(self) -> Event<W> {
+        self.event
+    }
+}
+
+impl<W> Work for Coordinate<W> {
+    fn run(self) {
+        let Coordinate { event, link } = self;
+        link.team().apply(event, &link);
+    }
+}
+
+impl<W> fmt::Debug for Coordinate<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.event {
+            Event::Submit(_) => "Submit",
+            Event::HandedBack(_) => "HandedBack",
+            Event::Grow(_) => "Grow",
+            Event::Shrink(_) => "Shrink",
+            Event::Quit => "Quit",
+            Event::Pump => "Pump",
+        };
+        f.debug_tuple("Coordinate").field(&format_args!("{name}")).finish()
+    }
+}

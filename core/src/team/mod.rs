@@ -1,0 +1,614 @@
+//! [`Team`]: a composite worker made of idle workers, busy workers and a backlog, every
+//! change of which goes through one exclusive coordinator (Twisted's `Team`).
+//!
+//! # The state machine
+//!
+//! The state is `idle` (a stack of worker ids; the most recently idled is reused first, so
+//! a surplus ages out at the bottom), `busy` (a count), `backlog` (FIFO), `debt` (workers
+//! to retire as they next idle), and the flags `quitting` and `finished`. Each event below
+//! is one item run by the coordinator; nothing else touches the state.
+//!
+//! | event | transition |
+//! |---|---|
+//! | `submit(w)` | `w` joins the back of the backlog; then **pump** |
+//! | **pump** | while backlog: pop an idle worker, or create one (`create_worker` → `None` stops), and dispatch the oldest item to it (`busy += 1`) |
+//! | hand-back (a worker finished its item) | `busy -= 1`; then, in priority order: the backlog's oldest item goes to this same worker, then **pump** · quitting → retire it · `debt > 0` → `debt -= 1`, retire it · else it becomes idle |
+//! | `grow(n)` | cancel up to `n` units of debt; create the rest, each served like a hand-back |
+//! | `shrink(n)` | per unit: retire the coldest idle worker, else `debt += 1` while `debt < busy` |
+//! | `quit()` | `quitting`; retire every idle worker; **finish** |
+//! | **finish** | when quitting and `busy == 0`: serve any backlog with new workers if possible; else `finished`, quit the coordinator; what is left can be [reclaimed](Team::reclaim) |
+//!
+//! Invariants when the coordinator is quiescent: idle workers imply an empty backlog;
+//! `debt <= busy`; a worker is busy from dispatch until its hand-back has been coordinated.
+//!
+//! # Differences from Twisted (its latent bugs, fixed)
+//!
+//! - Quit with no worker alive does not drop the backlog: it runs on new workers, or is
+//!   handed back through [`Team::reclaim`].
+//! - A failing item is reported through a hook that cannot break the Team: a panicking hook
+//!   is caught and the worker is still handed back (with `std`).
+//! - When `create_worker` gives `None`, the work stays in the backlog and creation is tried
+//!   again whenever capacity may have changed: the next submit, grow, hand-back, or
+//!   [`Team::pump`].
+//! - New work joins the back of the backlog, so it never overtakes older work.
+//! - Shrink debt never exceeds the number of busy workers; `grow` cancels debt first.
+
+mod link;
+mod state;
+
+use core::fmt;
+
+use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::{AlreadyQuit, ExclusiveWorker, Quit, Storage, SubmitError, Work, Worker};
+
+pub use link::{Coordinate, Job};
+use link::{Event, Link, SelfLink, TeamLink};
+pub(crate) use state::{Effects, TeamState};
+
+/// Identifies a worker inside its Team (an index into the Team's worker slots).
+pub type WorkerId = usize;
+
+/// A snapshot of a Team's counts (Twisted's `Statistics`, plus lifetime counters).
+///
+/// Exact whenever the coordinator is quiescent; while work is moving, each field is a
+/// value it really had, published at the end of a coordinated step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Statistics {
+    /// Workers alive and waiting for work.
+    pub idle_workers: usize,
+    /// Workers running an item (until their hand-back has been coordinated).
+    pub busy_workers: usize,
+    /// Work waiting for a worker.
+    pub backlogged: usize,
+    /// Busy workers that will retire when they next become idle.
+    pub shrink_debt: usize,
+    /// Workers created so far.
+    pub workers_created: u64,
+    /// Workers retired so far (by shrink, quit, keep-alive or refusal).
+    pub workers_retired: u64,
+    /// The most workers alive at once.
+    pub high_water: usize,
+    /// Work items that failed (panicked) so far.
+    pub failures: u64,
+}
+
+impl Statistics {
+    /// Idle plus busy workers.
+    pub fn workers(&self) -> usize {
+        self.idle_workers + self.busy_workers
+    }
+}
+
+/// A failed work item, as given to the failure hook.
+///
+/// With `std`, a failure is a panic caught around the item; its payload is available.
+/// Without `std` a panic aborts, so no failure is ever reported.
+pub struct Failure {
+    #[cfg(feature = "std")]
+    payload: alloc::boxed::Box<dyn core::any::Any + Send + 'static>,
+    #[cfg(not(feature = "std"))]
+    _never: core::convert::Infallible,
+}
+
+impl Failure {
+    #[cfg(feature = "std")]
+    pub(crate) fn from_panic(payload: alloc::boxed::Box<dyn core::any::Any + Send + 'static>) -> Self {
+        Self { payload }
+    }
+
+    /// The panic message, when the payload is a string (as with `panic!("...")`).
+    pub fn message(&self) -> Option<&str> {
+        #[cfg(feature = "std")]
+        {
+            let p = &self.payload;
+            p.downcast_ref::<&'static str>().copied().or_else(|| p.downcast_ref::<alloc::string::String>().map(|s| s.as_str()))
+        }
+        #[cfg(not(feature = "std"))]
+        match self._never {}
+    }
+
+    /// The panic payload, e.g. to resume the panic elsewhere.
+    #[cfg(feature = "std")]
+    pub fn into_payload(self) -> alloc::boxed::Box<dyn core::any::Any + Send + 'static> {
+        self.payload
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure").field("message", &self.message()).finish()
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.message() {
+            Some(m) => write!(f, "work panicked: {m}"),
+            None => f.write_str("work panicked"),
+        }
+    }
+}
+
+/// Who hears about failed work.
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // without std nothing fails
+enum Hook {
+    /// With `std`: a line on stderr, like an uncaught thread panic's. Otherwise nothing.
+    Default,
+    Fn(fn(&Failure)),
+    #[cfg(feature = "alloc")]
+    Boxed(alloc::boxed::Box<dyn Fn(&Failure) + Send + Sync>),
+}
+
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
+impl Hook {
+    fn call(&self, failure: &Failure) {
+        match self {
+            Hook::Default => {
+                #[cfg(feature = "std")]
+                std::eprintln!("threadteam: {failure}");
+                #[cfg(not(feature = "std"))]
+                let _ = failure;
+            }
+            Hook::Fn(f) => f(failure),
+            #[cfg(feature = "alloc")]
+            Hook::Boxed(f) => f(failure),
+        }
+    }
+}
+
+/// Published counts, readable from any thread without taking the coordinator.
+#[derive(Default)]
+struct Published {
+    idle: AtomicUsize,
+    busy: AtomicUsize,
+    backlogged: AtomicUsize,
+    debt: AtomicUsize,
+    created: AtomicUsize,
+    retired: AtomicUsize,
+    high_water: AtomicUsize,
+    failures: AtomicUsize,
+}
+
+impl Published {
+    fn store(&self, s: &Statistics) {
+        let r = Ordering::Release;
+        self.idle.store(s.idle_workers, r);
+        self.busy.store(s.busy_workers, r);
+        self.backlogged.store(s.backlogged, r);
+        self.debt.store(s.shrink_debt, r);
+        self.created.store(s.workers_created as usize, r);
+        self.retired.store(s.workers_retired as usize, r);
+        self.high_water.store(s.high_water, r);
+    }
+
+    fn load(&self) -> Statistics {
+        let a = Ordering::Acquire;
+        Statistics {
+            idle_workers: self.idle.load(a),
+            busy_workers: self.busy.load(a),
+            backlogged: self.backlogged.load(a),
+            shrink_debt: self.debt.load(a),
+            workers_created: self.created.load(a) as u64,
+            workers_retired: self.retired.load(a) as u64,
+            high_water: self.high_water.load(a),
+            failures: self.failures.load(a) as u64,
+        }
+    }
+}
+
+struct Core<W, Wk, F, S: Storage<W, Wk>> {
+    state: TeamState<W, Wk, S>,
+    create_worker: F,
+}
+
+/// A composite [`Worker`]: a pool of workers behind a serialising coordinator.
+///
+/// - `W`: the work ([`BoxedWork`](crate::BoxedWork) with `alloc`, [`FnWork`](crate::FnWork)
+///   or your own [`Work`] type without);
+/// - `Wk`: a worker of [`Job<W>`](Job): a `ThreadWorker`, an RTOS task worker, a memory
+///   worker in tests;
+/// - `C`: the coordinator, an [`ExclusiveWorker`] of [`Coordinate<W>`](Coordinate): a
+///   [`LockWorker`](crate::LockWorker) in real pools, a [`MemoryWorker`](crate::MemoryWorker)
+///   in tests;
+/// - `F`: `create_worker`, called in the coordinator with the current statistics; `None`
+///   means "no worker now" and leaves work in the backlog;
+/// - `S`: the [`Storage`]: [`Fixed`](crate::Fixed) capacities or [`Growable`](crate::Growable).
+///
+/// A Team is shared: [`Team::new`] returns an `Arc` (with `alloc`); without an allocator,
+/// [`Team::new_static`] places it in a [`TeamSlot`]. See the [module documentation](self)
+/// for the state machine.
+///
+/// ```
+/// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, Team, Worker};
+/// use std::sync::{Arc, Mutex};
+///
+/// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
+/// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
+/// let team = Team::new(coordinator, move |_stats: &_| Some(worker.clone()));
+///
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let l = log.clone();
+/// team.submit(Box::new(move || l.lock().unwrap().push("ran"))).unwrap();
+/// assert_eq!(team.statistics().backlogged, 0); // nothing happens until coordinated
+/// coordinate.perform(); // dispatch: creates the worker, which becomes busy
+/// assert_eq!(team.statistics().busy_workers, 1);
+/// work.perform(); // the worker runs the item and asks to be handed back
+/// coordinate.perform(); // the hand-back: the worker is idle again
+/// let s = team.statistics();
+/// assert_eq!((s.idle_workers, s.busy_workers, s.backlogged), (1, 0, 0));
+/// assert_eq!(*log.lock().unwrap(), ["ran"]);
+/// ```
+pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
+    quit: Quit,
+    coordinator: C,
+    core: Mutex<Core<W, Wk, F, S>>,
+    published: Published,
+    /// Work accepted but not yet dispatched, when the backlog has a fixed capacity: room
+    /// is reserved at submit so the coordinator never meets a full backlog.
+    reserved: AtomicUsize,
+    capacity: usize,
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    hook: Hook,
+    link: spin::Once<SelfLink<W>>,
+}
+
+/// A place for a Team that lives forever, for programs without an allocator:
+/// `static TEAM: TeamSlot<MyTeam> = TeamSlot::new();` then [`Team::new_static`].
+pub struct TeamSlot<T>(spin::Once<T>);
+
+impl<T> TeamSlot<T> {
+    /// An empty slot.
+    pub const fn new() -> Self {
+        Self(spin::Once::new())
+    }
+
+    /// The Team, once placed.
+    pub fn get(&self) -> Option<&T> {
+        self.0.get()
+    }
+}
+
+impl<T> Default for TeamSlot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for TeamSlot<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TeamSlot").field("filled", &self.0.is_completed()).finish()
+    }
+}
+
+impl<W, Wk, C, F, S> Team<W, Wk, C, F, S>
+where
+    W: Work + Send + 'static,
+    Wk: Worker<Job<W>> + Send + 'static,
+    C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
+    F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
+    S: Storage<W, Wk> + 'static,
+    S::Backlog: Send,
+    S::Slots: Send,
+    S::Ids: Send,
+{
+    fn build(coordinator: C, create_worker: F, hook: Hook) -> Self {
+        let state = TeamState::new();
+        let capacity = state.backlog_capacity();
+        Self {
+            quit: Quit::new(),
+            coordinator,
+            core: Mutex::new(Core { state, create_worker }),
+            published: Published::default(),
+            reserved: AtomicUsize::new(0),
+            capacity,
+            hook,
+            link: spin::Once::new(),
+        }
+    }
+
+    /// A Team placed in `slot` for the rest of the program: no allocator needed.
+    /// `hook` hears about failed work (`None`: the default, see [`Team::with_failure_hook`]).
+    ///
+    /// # Panics
+    /// If `slot` already holds a Team.
+    pub fn new_static(
+        slot: &'static TeamSlot<Self>,
+        coordinator: C,
+        create_worker: F,
+        hook: Option<fn(&Failure)>,
+    ) -> &'static Self {
+        let mut fresh = false;
+        let team = slot.0.call_once(|| {
+            fresh = true;
+            Self::build(coordinator, create_worker, hook.map_or(Hook::Default, Hook::Fn))
+        });
+        assert!(fresh, "TeamSlot already holds a Team");
+        team.link.call_once(|| SelfLink::Static(team));
+        team
+    }
+
+    fn self_link(&self) -> Option<Link<W>> {
+        self.link.get().and_then(SelfLink::get)
+    }
+
+    /// The counts as last published by the coordinator. See [`Statistics`].
+    pub fn statistics(&self) -> Statistics {
+        self.published.load()
+    }
+
+    /// Whether [`quit`](Worker::quit) has been called.
+    pub fn is_quit(&self) -> bool {
+        self.quit.is_set()
+    }
+
+    /// Whether quitting has completed: nothing is busy and the coordinator has quit.
+    pub fn is_finished(&self) -> bool {
+        self.core.lock().state.is_finished()
+    }
+
+    /// Adds up to `n` workers of capacity (see the [state table](self)). Cancels pending
+    /// shrink debt first; stops at the first `None` from `create_worker`.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] after [`quit`](Worker::quit).
+    ///
+    /// # Panics
+    /// If the coordinator's fixed-capacity queue is full (size it for your submitters).
+    pub fn grow(&self, n: usize) -> Result<(), AlreadyQuit> {
+        self.control(Event::Grow(n))
+    }
+
+    /// Retires `n` workers (`None`: all of them): idle ones at once, busy ones when they
+    /// next become idle with no backlog. Never interrupts running work.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] after [`quit`](Worker::quit).
+    ///
+    /// # Panics
+    /// If the coordinator's fixed-capacity queue is full.
+    pub fn shrink(&self, n: Option<usize>) -> Result<(), AlreadyQuit> {
+        self.control(Event::Shrink(n))
+    }
+
+    /// Serves the backlog again: creates workers for waiting work if `create_worker` now
+    /// allows it. Call it after raising a limit; the Team also does it on every submit,
+    /// grow and hand-back.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] once quitting has completed.
+    pub fn pump(&self) -> Result<(), AlreadyQuit> {
+        self.send(Event::Pump).map_err(|_| AlreadyQuit)
+    }
+
+    /// After quitting has completed, takes back one item of work that could not run
+    /// because no worker could be made for it, oldest first. `None` otherwise.
+    pub fn reclaim(&self) -> Option<W> {
+        let work = self.core.lock().state.reclaim();
+        if work.is_some() {
+            self.unreserve();
+        }
+        work
+    }
+
+    /// Removes the first backlogged item that `matches` and returns it: it will not run.
+    /// Work already dispatched to a worker cannot be removed.
+    pub fn cancel_backlogged(&self, matches: impl FnMut(&W) -> bool) -> Option<W> {
+        let mut core = self.core.lock();
+        let work = core.state.remove_backlogged(matches);
+        if work.is_some() {
+            self.unreserve();
+            self.published.store(&core.state.statistics());
+        }
+        work
+    }
+
+    fn control(&self, event: Event<W>) -> Result<(), AlreadyQuit> {
+        self.quit.check()?;
+        match self.send(event) {
+            Ok(()) => Ok(()),
+            Err(SubmitError::AlreadyQuit(_)) => Err(AlreadyQuit),
+            Err(SubmitError::BacklogFull(_)) => panic!("threadteam: the coordinator's queue is full"),
+        }
+    }
+
+    fn send(&self, event: Event<W>) -> Result<(), SubmitError<Event<W>>> {
+        let Some(link) = self.self_link() else {
+            return Err(SubmitError::AlreadyQuit(event));
+        };
+        self.coordinator.submit(Coordinate::new(event, link)).map_err(|e| e.map(Coordinate::into_event))
+    }
+
+    fn unreserve(&self) {
+        if self.capacity != usize::MAX {
+            self.reserved.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Applies one event to the state; runs inside the coordinator.
+    fn apply(&self, event: Event<W>, link: &Link<W>) {
+        let mut core = self.core.lock();
+        let Core { state, create_worker } = &mut *core;
+        let mut fx = Fx { team: self, link, create_worker };
+        match event {
+            Event::Submit(work) => {
+                if state.submit(work, &mut fx).is_err() {
+                    unreachable!("room in the backlog was reserved at submit");
+                }
+            }
+            Event::HandedBack(id) => state.handed_back(id, &mut fx),
+            Event::Grow(n) => state.grow(n, &mut fx),
+            Event::Shrink(n) => state.shrink(n, &mut fx),
+            Event::Quit => state.quit(&mut fx),
+            Event::Pump => state.pump(&mut fx),
+        }
+        self.published.store(&state.statistics());
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<W, Wk, C, F> Team<W, Wk, C, F, crate::Growable>
+where
+    W: Work + Send + 'static,
+    Wk: Worker<Job<W>> + Send + 'static,
+    C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
+    F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
+{
+    /// A Team over `coordinator` that makes workers with `create_worker`. It starts with no
+    /// worker: they are created on demand or by [`grow`](Team::grow).
+    pub fn new(coordinator: C, create_worker: F) -> alloc::sync::Arc<Self> {
+        Self::arc(Self::build(coordinator, create_worker, Hook::Default))
+    }
+
+    /// Like [`Team::new`], reporting failed work to `hook` instead of stderr. The hook runs
+    /// on the worker's thread; if it panics, the panic is caught and the Team carries on.
+    pub fn with_failure_hook(
+        coordinator: C,
+        create_worker: F,
+        hook: impl Fn(&Failure) + Send + Sync + 'static,
+    ) -> alloc::sync::Arc<Self> {
+        Self::arc(Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook))))
+    }
+
+    fn arc(team: Self) -> alloc::sync::Arc<Self> {
+        let team = alloc::sync::Arc::new(team);
+        let weak: alloc::sync::Weak<dyn TeamLink<W>> = alloc::sync::Arc::downgrade(&team) as _;
+        team.link.call_once(|| SelfLink::Weak(weak));
+        team
+    }
+
+}
+
+/// The effects of a transition, as a Team performs them.
+struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
+    team: &'a Team<W, Wk, C, F, S>,
+    link: &'a Link<W>,
+    create_worker: &'a mut F,
+}
+
+impl<W: 'static, Wk, C, F, S> Effects<W, Wk> for Fx<'_, W, Wk, C, F, S>
+where
+    Wk: Worker<Job<W>>,
+    C: ExclusiveWorker<Coordinate<W>>,
+    F: FnMut(&Statistics) -> Option<Wk>,
+    S: Storage<W, Wk>,
+{
+    fn create(&mut self, stats: &Statistics) -> Option<Wk> {
+        (self.create_worker)(stats)
+    }
+
+    fn dispatch(&mut self, worker: &Wk, id: WorkerId, work: W) -> Result<(), W> {
+        match worker.submit(Job::new(work, id, self.link.clone())) {
+            Ok(()) => {
+                if self.team.capacity != usize::MAX {
+                    self.team.reserved.fetch_sub(1, Ordering::AcqRel);
+                }
+                Ok(())
+            }
+            Err(refused) => Err(refused.into_inner().into_work()),
+        }
+    }
+
+    fn quit_worker(&mut self, worker: Wk) {
+        // A worker that already quit has nothing more to free.
+        let _ = worker.quit();
+    }
+
+    fn quit_coordinator(&mut self) {
+        let _ = self.team.coordinator.quit();
+    }
+}
+
+impl<W, Wk, C, F, S> TeamLink<W> for Team<W, Wk, C, F, S>
+where
+    W: Work + Send + 'static,
+    Wk: Worker<Job<W>> + Send + 'static,
+    C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
+    F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
+    S: Storage<W, Wk> + 'static,
+    S::Backlog: Send,
+    S::Slots: Send,
+    S::Ids: Send,
+{
+    fn apply(&self, event: Event<W>, link: &Link<W>) {
+        Team::apply(self, event, link);
+    }
+
+    fn hand_back(&self, id: WorkerId, link: Link<W>) {
+        match self.coordinator.submit(Coordinate::new(Event::HandedBack(id), link)) {
+            Ok(()) => {}
+            // The coordinator quits only when nothing is busy, so only a coordinator quit
+            // from outside the Team refuses this; there is nothing left to coordinate.
+            Err(SubmitError::AlreadyQuit(_)) => {}
+            Err(SubmitError::BacklogFull(_)) => panic!("threadteam: the coordinator's queue is full"),
+        }
+    }
+
+    fn report(&self, failure: Failure) {
+        self.published.failures.fetch_add(1, Ordering::AcqRel);
+        #[cfg(feature = "std")]
+        {
+            // A hook that panics must not cost the Team its worker.
+            let hook = &self.hook;
+            let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| hook.call(&failure)));
+        }
+        #[cfg(not(feature = "std"))]
+        self.hook.call(&failure);
+    }
+}
+
+impl<W, Wk, C, F, S> Worker<W> for Team<W, Wk, C, F, S>
+where
+    W: Work + Send + 'static,
+    Wk: Worker<Job<W>> + Send + 'static,
+    C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
+    F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
+    S: Storage<W, Wk> + 'static,
+    S::Backlog: Send,
+    S::Slots: Send,
+    S::Ids: Send,
+{
+    /// Hands `work` to the Team: an idle worker takes it, or a new one, or it waits in the
+    /// backlog behind older work.
+    ///
+    /// # Errors
+    /// [`SubmitError::AlreadyQuit`] after quit; [`SubmitError::BacklogFull`] when a
+    /// fixed-capacity backlog (or coordinator queue) has no room. Both carry the work.
+    fn submit(&self, work: W) -> Result<(), SubmitError<W>> {
+        if self.quit.is_set() {
+            return Err(SubmitError::AlreadyQuit(work));
+        }
+        if self.capacity != usize::MAX && self.reserved.fetch_add(1, Ordering::AcqRel) >= self.capacity {
+            self.reserved.fetch_sub(1, Ordering::AcqRel);
+            return Err(SubmitError::BacklogFull(work));
+        }
+        self.send(Event::Submit(work)).map_err(|refused| {
+            self.unreserve();
+            refused.map(|event| event.into_work().expect("a submit event carries its work"))
+        })
+    }
+
+    /// Stops accepting work. Idle workers retire now; busy ones finish, serve the backlog,
+    /// then retire; then the coordinator quits. Returns at once: it waits for nothing.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] on the second call.
+    fn quit(&self) -> Result<(), AlreadyQuit> {
+        self.quit.set()?;
+        match self.send(Event::Quit) {
+            Ok(()) => Ok(()),
+            Err(SubmitError::AlreadyQuit(_)) => Ok(()),
+            Err(SubmitError::BacklogFull(_)) => panic!("threadteam: the coordinator's queue is full"),
+        }
+    }
+}
+
+impl<W: 'static, Wk, C: fmt::Debug, F, S: Storage<W, Wk>> fmt::Debug for Team<W, Wk, C, F, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Team")
+            .field("statistics", &self.published.load())
+            .field("quit", &self.quit.is_set())
+            .field("coordinator", &self.coordinator)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,134 @@
+//! [`ThreadWorker`]: an exclusive worker that owns one thread and a FIFO queue.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::fmt;
+
+use crate::sync::Mutex;
+use crate::{AlreadyQuit, ExclusiveWorker, Signal, SubmitError, ThreadFactory, Work, Worker};
+
+/// An [`ExclusiveWorker`] made of one thread (or RTOS task), started through a
+/// [`ThreadFactory`], and a FIFO queue (Twisted's `ThreadWorker`).
+///
+/// The thread runs queued items in order; between items it sleeps on the [`Signal`] `S`
+/// and costs no CPU. [`quit`](Worker::quit) lets queued work finish, then the thread
+/// returns. A handle is cheap to clone; all clones are the same worker.
+///
+/// With `std`, a panicking item is caught and the thread keeps serving (the panic message
+/// is printed by the panic hook as usual). Inside a [`Team`](crate::Team), the Team's
+/// [`Job`](crate::Job) catches and reports it first.
+pub struct ThreadWorker<T, S> {
+    shared: Arc<Shared<T, S>>,
+}
+
+struct Shared<T, S> {
+    inbox: Mutex<Inbox<T>>,
+    signal: S,
+}
+
+struct Inbox<T> {
+    items: VecDeque<T>,
+    /// The thread found the queue empty and is (about to be) asleep on the signal.
+    parked: bool,
+    quit: bool,
+}
+
+impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
+    /// Starts the worker's thread through `factory`; the thread sleeps on `signal`.
+    ///
+    /// # Errors
+    /// The factory's error when the thread cannot be started.
+    pub fn start<F: ThreadFactory>(factory: &F, signal: S) -> Result<(Self, F::Thread), F::Error> {
+        let shared =
+            Arc::new(Shared { inbox: Mutex::new(Inbox { items: VecDeque::new(), parked: false, quit: false }), signal });
+        let for_thread = Arc::clone(&shared);
+        let thread = factory.start(move || serve(&for_thread))?;
+        Ok((Self { shared }, thread))
+    }
+}
+
+/// The thread's loop: run items in order, sleep when there are none, return after quit.
+fn serve<T: Work, S: Signal>(shared: &Shared<T, S>) {
+    loop {
+        let next = {
+            let mut inbox = shared.inbox.lock();
+            match inbox.items.pop_front() {
+                Some(item) => Some(item),
+                None if inbox.quit => return,
+                None => {
+                    inbox.parked = true;
+                    None
+                }
+            }
+        };
+        match next {
+            Some(item) => run_caught(item),
+            None => shared.signal.wait(),
+        }
+    }
+}
+
+fn run_caught<T: Work>(item: T) {
+    #[cfg(feature = "std")]
+    {
+        // The panic hook has already printed the message; the thread keeps serving.
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| item.run()));
+    }
+    #[cfg(not(feature = "std"))]
+    item.run();
+}
+
+impl<T, S: Signal> ThreadWorker<T, S> {
+    /// Number of items queued and not yet started.
+    pub fn queued(&self) -> usize {
+        self.shared.inbox.lock().items.len()
+    }
+}
+
+impl<T, S: Signal> Worker<T> for ThreadWorker<T, S> {
+    fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
+        let wake = {
+            let mut inbox = self.shared.inbox.lock();
+            if inbox.quit {
+                return Err(SubmitError::AlreadyQuit(work));
+            }
+            inbox.items.push_back(work);
+            core::mem::replace(&mut inbox.parked, false)
+        };
+        // Only a sleeping thread needs the (possibly costly) wake-up.
+        if wake {
+            self.shared.signal.notify();
+        }
+        Ok(())
+    }
+
+    fn quit(&self) -> Result<(), AlreadyQuit> {
+        let wake = {
+            let mut inbox = self.shared.inbox.lock();
+            if inbox.quit {
+                return Err(AlreadyQuit);
+            }
+            inbox.quit = true;
+            core::mem::replace(&mut inbox.parked, false)
+        };
+        if wake {
+            self.shared.signal.notify();
+        }
+        Ok(())
+    }
+}
+
+impl<T, S: Signal> ExclusiveWorker<T> for ThreadWorker<T, S> {}
+
+impl<T, S> Clone for ThreadWorker<T, S> {
+    fn clone(&self) -> Self {
+        Self { shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl<T, S> fmt::Debug for ThreadWorker<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inbox = self.shared.inbox.lock();
+        f.debug_struct("ThreadWorker").field("queued", &inbox.items.len()).field("quit", &inbox.quit).finish()
+    }
+}

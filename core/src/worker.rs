@@ -1,0 +1,55 @@
+//! The worker traits.
+
+use crate::{AlreadyQuit, SubmitError};
+
+/// Something that accepts work and runs it, perhaps concurrently (Twisted's `IWorker`).
+///
+/// `submit` is Twisted's `do` (a reserved word in Rust). All methods take `&self` and must
+/// be safe to call from any thread the implementation is shared with.
+///
+/// The promise is about *refusal*: work a worker does not accept comes back in the
+/// [`SubmitError`]. Work it accepts is run, unless the worker documents otherwise.
+pub trait Worker<T> {
+    /// Hands `work` to the worker.
+    ///
+    /// # Errors
+    /// [`SubmitError::AlreadyQuit`] after [`quit`](Worker::quit);
+    /// [`SubmitError::BacklogFull`] when a fixed-capacity queue is full. Both carry the work.
+    fn submit(&self, work: T) -> Result<(), SubmitError<T>>;
+
+    /// Frees the worker's resources once the work it accepted is done, and refuses all
+    /// future work.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] if `quit` was already called.
+    fn quit(&self) -> Result<(), AlreadyQuit>;
+}
+
+/// A worker that runs one item at a time, in submission order (Twisted's
+/// `IExclusiveWorker`): the items it is given never run concurrently with each other.
+///
+/// Work that an item submits to the same worker while it runs is queued and runs after it,
+/// never nested inside it. A [`Team`](crate::Team)'s coordinator must be exclusive.
+pub trait ExclusiveWorker<T>: Worker<T> {}
+
+impl<T, W: Worker<T> + ?Sized> Worker<T> for &W {
+    fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
+        (**self).submit(work)
+    }
+    fn quit(&self) -> Result<(), AlreadyQuit> {
+        (**self).quit()
+    }
+}
+impl<T, W: ExclusiveWorker<T> + ?Sized> ExclusiveWorker<T> for &W {}
+
+#[cfg(feature = "alloc")]
+impl<T, W: Worker<T> + ?Sized> Worker<T> for alloc::sync::Arc<W> {
+    fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
+        (**self).submit(work)
+    }
+    fn quit(&self) -> Result<(), AlreadyQuit> {
+        (**self).quit()
+    }
+}
+#[cfg(feature = "alloc")]
+impl<T, W: ExclusiveWorker<T> + ?Sized> ExclusiveWorker<T> for alloc::sync::Arc<W> {}

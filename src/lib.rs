@@ -1,0 +1,15 @@
+//! **threadteam**: a well-behaved team of threads (or RTOS tasks) to run work on.
+//!
+//! This facade re-exports the `no_std` core ([`threadteam_core`]) and, with the `std`
+//! feature (on by default), the std backend ([`threadteam_std`]).
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub use threadteam_core::*;
+
+#[cfg(feature = "std")]
+pub use threadteam_std::*;
