@@ -35,6 +35,19 @@ impl<T, Q: Queue<T>> MemoryWorker<T, Q> {
         Self { state: Mutex::new(State { queue: Q::default(), quit: false }), _work: core::marker::PhantomData }
     }
 
+    /// A memory worker over an empty `queue`; `const`, so it can be a `static`:
+    ///
+    /// ```
+    /// use threadteam_core::{FnWork, MemoryWorker};
+    /// static WORKER: MemoryWorker<FnWork, heapless::Deque<FnWork, 8>> =
+    ///     MemoryWorker::with_queue(heapless::Deque::new());
+    /// # assert_eq!(WORKER.pending(), 0);
+    /// ```
+    #[cfg(not(all(threadteam_loom, feature = "std")))]
+    pub const fn with_queue(queue: Q) -> Self {
+        Self { state: Mutex::new(State { queue, quit: false }), _work: core::marker::PhantomData }
+    }
+
     /// Number of recorded items not yet performed.
     pub fn pending(&self) -> usize {
         self.state.lock().queue.len()
