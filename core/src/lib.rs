@@ -29,6 +29,7 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+#![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core, clippy::std_instead_of_alloc)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -54,13 +55,13 @@ mod thread_worker;
 
 pub use error::{AlreadyQuit, SubmitError};
 pub use factory::{Signal, ThreadFactory};
-pub use lock::{CriticalSectionLock, RawLock};
 #[cfg(feature = "std")]
 pub use lock::StdLock;
+pub use lock::{CriticalSectionLock, RawLock};
 pub use lock_worker::LockWorker;
+pub use memory::MemoryWorker;
 #[cfg(feature = "alloc")]
 pub use memory::{create_memory_worker, Perform};
-pub use memory::MemoryWorker;
 #[cfg(feature = "alloc")]
 pub use pool::{pool, Pool};
 pub use quit::Quit;

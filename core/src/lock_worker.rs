@@ -101,6 +101,9 @@ impl<T: Work, L: RawLock, Q: Queue<T>> ExclusiveWorker<T> for LockWorker<T, L, Q
 
 impl<T, L: fmt::Debug, Q> fmt::Debug for LockWorker<T, L, Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockWorker").field("quit", &self.quit.is_set()).field("lock", &self.lock).finish_non_exhaustive()
+        f.debug_struct("LockWorker")
+            .field("quit", &self.quit.is_set())
+            .field("lock", &self.lock)
+            .finish_non_exhaustive()
     }
 }

@@ -39,8 +39,10 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
     /// # Errors
     /// The factory's error when the thread cannot be started.
     pub fn start<F: ThreadFactory>(factory: &F, signal: S) -> Result<(Self, F::Thread), F::Error> {
-        let shared =
-            Arc::new(Shared { inbox: Mutex::new(Inbox { items: VecDeque::new(), parked: false, quit: false }), signal });
+        let shared = Arc::new(Shared {
+            inbox: Mutex::new(Inbox { items: VecDeque::new(), parked: false, quit: false }),
+            signal,
+        });
         let for_thread = Arc::clone(&shared);
         let thread = factory.start(move || serve(&for_thread))?;
         Ok((Self { shared }, thread))

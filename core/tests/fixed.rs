@@ -4,9 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use threadteam_core::{
-    Coordinate, FnWork, Fixed, Job, MemoryWorker, Statistics, Team, TeamSlot, Worker,
-};
+use threadteam_core::{Coordinate, Fixed, FnWork, Job, MemoryWorker, Statistics, Team, TeamSlot, Worker};
 
 type WorkerQ = heapless::Deque<Job<FnWork>, 4>;
 type CoordQ = heapless::Deque<Coordinate<FnWork>, 16>;
@@ -14,7 +12,8 @@ type Wk = &'static MemoryWorker<Job<FnWork>, WorkerQ>;
 type Coord = &'static MemoryWorker<Coordinate<FnWork>, CoordQ>;
 type FixedTeam = Team<FnWork, Wk, Coord, fn(&Statistics) -> Option<Wk>, Fixed<2, 2>>;
 
-static WORKERS: [MemoryWorker<Job<FnWork>, WorkerQ>; 2] = [const { MemoryWorker::with_queue(heapless::Deque::new()) }; 2];
+static WORKERS: [MemoryWorker<Job<FnWork>, WorkerQ>; 2] =
+    [const { MemoryWorker::with_queue(heapless::Deque::new()) }; 2];
 static COORDINATOR: MemoryWorker<Coordinate<FnWork>, CoordQ> = MemoryWorker::with_queue(heapless::Deque::new());
 static SLOT: TeamSlot<FixedTeam> = TeamSlot::new();
 static RAN: AtomicUsize = AtomicUsize::new(0);

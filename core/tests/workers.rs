@@ -43,7 +43,8 @@ fn memory_worker_runs_work_queued_before_quit_then_returns_false_forever() {
 
 #[test]
 fn memory_worker_with_fixed_capacity_hands_back_when_full() {
-    let worker: threadteam_core::MemoryWorker<fn(), heapless::Deque<fn(), 2>> = threadteam_core::MemoryWorker::new();
+    type Small = threadteam_core::MemoryWorker<fn(), heapless::Deque<fn(), 2>>;
+    let worker = Small::new();
     worker.submit(|| ()).unwrap();
     worker.submit(|| ()).unwrap();
     let full = worker.submit(|| ()).unwrap_err();

@@ -102,7 +102,9 @@ impl Failure {
         #[cfg(feature = "std")]
         {
             let p = &self.payload;
-            p.downcast_ref::<&'static str>().copied().or_else(|| p.downcast_ref::<alloc::string::String>().map(|s| s.as_str()))
+            p.downcast_ref::<&'static str>()
+                .copied()
+                .or_else(|| p.downcast_ref::<alloc::string::String>().map(|s| s.as_str()))
         }
         #[cfg(not(feature = "std"))]
         match self._never {}
@@ -478,7 +480,6 @@ where
         team.link.call_once(|| SelfLink::Weak(weak));
         team
     }
-
 }
 
 /// The effects of a transition, as a Team performs them.

@@ -133,6 +133,8 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// coordinator quits.
     pub(crate) fn quit(&mut self, fx: &mut impl Effects<W, Wk>) {
         self.quitting = true;
+        // Every worker retires now or as it finishes: debt has nothing left to say.
+        self.debt = 0;
         while let Some(id) = self.idle.pop() {
             self.retire(id, fx);
         }

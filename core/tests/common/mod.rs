@@ -1,5 +1,5 @@
 //! A Team of memory workers with a memory coordinator: every step is explicit.
-#![allow(dead_code)] // each test file uses part of the harness
+#![allow(dead_code, missing_docs, missing_debug_implementations)] // a test harness; each test file uses part of it
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
