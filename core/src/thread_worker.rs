@@ -17,8 +17,23 @@ use crate::{AlreadyQuit, ExclusiveWorker, Signal, SubmitError, ThreadFactory, Wo
 /// With `std`, a panicking item is caught and the thread keeps serving (the panic message
 /// is printed by the panic hook as usual). Inside a [`Team`](crate::Team), the Team's
 /// [`Job`](crate::Job) catches and reports it first.
-pub struct ThreadWorker<T, S> {
+///
+/// Dropping the last handle quits the worker, so a forgotten worker never leaks its
+/// thread: the queued work finishes, then the thread returns.
+pub struct ThreadWorker<T, S: Signal> {
+    handle: Arc<Handle<T, S>>,
+}
+
+/// What the handles share; its drop (the last handle's) quits the worker. The thread holds
+/// only `Shared`, so it does not keep itself alive.
+struct Handle<T, S: Signal> {
     shared: Arc<Shared<T, S>>,
+}
+
+impl<T, S: Signal> Drop for Handle<T, S> {
+    fn drop(&mut self) {
+        let _ = quit(&self.shared);
+    }
 }
 
 struct Shared<T, S> {
@@ -45,7 +60,7 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
         });
         let for_thread = Arc::clone(&shared);
         let thread = factory.start(move || serve(&for_thread))?;
-        Ok((Self { shared }, thread))
+        Ok((Self { handle: Arc::new(Handle { shared }) }, thread))
     }
 }
 
@@ -83,14 +98,30 @@ fn run_caught<T: Work>(item: T) {
 impl<T, S: Signal> ThreadWorker<T, S> {
     /// Number of items queued and not yet started.
     pub fn queued(&self) -> usize {
-        self.shared.inbox.lock().items.len()
+        self.handle.shared.inbox.lock().items.len()
     }
+}
+
+fn quit<T, S: Signal>(shared: &Shared<T, S>) -> Result<(), AlreadyQuit> {
+    let wake = {
+        let mut inbox = shared.inbox.lock();
+        if inbox.quit {
+            return Err(AlreadyQuit);
+        }
+        inbox.quit = true;
+        core::mem::replace(&mut inbox.parked, false)
+    };
+    if wake {
+        shared.signal.notify();
+    }
+    Ok(())
 }
 
 impl<T, S: Signal> Worker<T> for ThreadWorker<T, S> {
     fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
+        let shared = &self.handle.shared;
         let wake = {
-            let mut inbox = self.shared.inbox.lock();
+            let mut inbox = shared.inbox.lock();
             if inbox.quit {
                 return Err(SubmitError::AlreadyQuit(work));
             }
@@ -99,38 +130,27 @@ impl<T, S: Signal> Worker<T> for ThreadWorker<T, S> {
         };
         // Only a sleeping thread needs the (possibly costly) wake-up.
         if wake {
-            self.shared.signal.notify();
+            shared.signal.notify();
         }
         Ok(())
     }
 
     fn quit(&self) -> Result<(), AlreadyQuit> {
-        let wake = {
-            let mut inbox = self.shared.inbox.lock();
-            if inbox.quit {
-                return Err(AlreadyQuit);
-            }
-            inbox.quit = true;
-            core::mem::replace(&mut inbox.parked, false)
-        };
-        if wake {
-            self.shared.signal.notify();
-        }
-        Ok(())
+        quit(&self.handle.shared)
     }
 }
 
 impl<T, S: Signal> ExclusiveWorker<T> for ThreadWorker<T, S> {}
 
-impl<T, S> Clone for ThreadWorker<T, S> {
+impl<T, S: Signal> Clone for ThreadWorker<T, S> {
     fn clone(&self) -> Self {
-        Self { shared: Arc::clone(&self.shared) }
+        Self { handle: Arc::clone(&self.handle) }
     }
 }
 
-impl<T, S> fmt::Debug for ThreadWorker<T, S> {
+impl<T, S: Signal> fmt::Debug for ThreadWorker<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inbox = self.shared.inbox.lock();
+        let inbox = self.handle.shared.inbox.lock();
         f.debug_struct("ThreadWorker").field("queued", &inbox.items.len()).field("quit", &inbox.quit).finish()
     }
 }

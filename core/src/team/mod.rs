@@ -38,7 +38,7 @@ mod state;
 
 use core::fmt;
 
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
 use crate::{AlreadyQuit, ExclusiveWorker, Quit, Storage, SubmitError, Work, Worker};
 
 pub use link::{Coordinate, Job};
@@ -170,6 +170,7 @@ struct Published {
     retired: AtomicUsize,
     high_water: AtomicUsize,
     failures: AtomicUsize,
+    finished: AtomicBool,
 }
 
 impl Published {
@@ -182,6 +183,10 @@ impl Published {
         self.created.store(s.workers_created as usize, r);
         self.retired.store(s.workers_retired as usize, r);
         self.high_water.store(s.high_water, r);
+    }
+
+    fn store_finished(&self, finished: bool) {
+        self.finished.store(finished, Ordering::Release);
     }
 
     fn load(&self) -> Statistics {
@@ -346,7 +351,7 @@ where
 
     /// Whether quitting has completed: nothing is busy and the coordinator has quit.
     pub fn is_finished(&self) -> bool {
-        self.core.lock().state.is_finished()
+        self.published.finished.load(Ordering::Acquire)
     }
 
     /// Adds up to `n` workers of capacity (see the [state table](self)). Cancels pending
@@ -447,6 +452,7 @@ where
             Event::Pump => state.pump(&mut fx),
         }
         self.published.store(&state.statistics());
+        self.published.store_finished(state.is_finished());
     }
 }
 
