@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::sync::Mutex;
+use crate::sync::{AtomicUsize, Mutex, Ordering};
 use crate::{AlreadyQuit, ExclusiveWorker, Queue, Quit, RawLock, SubmitError, Work, Worker};
 
 #[cfg(feature = "alloc")]
@@ -47,26 +47,36 @@ pub struct LockWorker<T, L, Q = DefaultQueue<T>> {
     lock: L,
     /// Re-entrant work of the thread holding `lock`; only that thread touches it.
     pending: Mutex<Q>,
+    /// How many items `pending` holds; written and read only under `lock`.
+    queued: AtomicUsize,
     _work: core::marker::PhantomData<fn(T)>,
 }
 
 impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     /// A worker that serialises on `lock`.
     pub fn new(lock: L) -> Self {
-        Self { quit: Quit::new(), lock, pending: Mutex::new(Q::default()), _work: core::marker::PhantomData }
+        Self {
+            quit: Quit::new(),
+            lock,
+            pending: Mutex::new(Q::default()),
+            queued: AtomicUsize::new(0),
+            _work: core::marker::PhantomData,
+        }
     }
 }
 
 impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
+    /// Runs `first`, then everything queued re-entrantly, in order. Only the lock's holder
+    /// calls this.
     fn drain(&self, first: T) {
         first.run();
-        loop {
+        // The count spares the queue's lock on the common path, where nothing re-entered.
+        while self.queued.load(Ordering::Relaxed) != 0 {
             // Bind first so the queue's lock is released before the item runs.
             let next = self.pending.lock().pop_front();
-            match next {
-                Some(item) => item.run(),
-                None => break,
-            }
+            let Some(item) = next else { break };
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            item.run();
         }
     }
 }
@@ -76,19 +86,34 @@ impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
         if self.quit.is_set() {
             return Err(SubmitError::AlreadyQuit(work));
         }
-        match self.lock.with(work, |work| {
-            // Left over by an item that panicked under a previous holder.
-            let leftover = self.pending.lock().pop_front();
-            match leftover {
-                Some(old) => {
-                    self.drain(old);
-                    self.drain(work);
-                }
-                None => self.drain(work),
+        let held = self.lock.with(work, |work| {
+            // Quit while this thread waited for the lock (the holder's drain may have quit
+            // it): refuse, so work never runs in a worker that has already quit. A Team's
+            // coordinator quits only once the Team is finished.
+            if self.quit.is_set() {
+                return Err(work);
             }
-        }) {
-            Ok(()) => Ok(()),
-            Err(work) => self.pending.lock().push_back(work).map_err(SubmitError::BacklogFull),
+            if self.queued.load(Ordering::Relaxed) != 0 {
+                // Left over by an item that panicked under a previous holder: it keeps its
+                // place ahead of this work.
+                let leftover = self.pending.lock().pop_front();
+                if let Some(old) = leftover {
+                    self.queued.fetch_sub(1, Ordering::Relaxed);
+                    self.drain(old);
+                }
+            }
+            self.drain(work);
+            Ok(())
+        });
+        match held {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(work)) => Err(SubmitError::AlreadyQuit(work)),
+            // Re-entrant: this thread holds the lock and is running an item of ours.
+            Err(work) => {
+                self.pending.lock().push_back(work).map_err(SubmitError::BacklogFull)?;
+                self.queued.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
         }
     }
 

@@ -46,3 +46,20 @@ mod loom_mutex {
         }
     }
 }
+
+/// Waits a little before re-checking a condition: exponential spinning first, then (with
+/// `std`) yielding the processor so the thread we wait for can run.
+pub(crate) fn backoff(step: u32) {
+    if step < 6 {
+        for _ in 0..(1u32 << step) {
+            core::hint::spin_loop();
+        }
+    } else {
+        #[cfg(feature = "std")]
+        std::thread::yield_now();
+        #[cfg(not(feature = "std"))]
+        for _ in 0..64 {
+            core::hint::spin_loop();
+        }
+    }
+}

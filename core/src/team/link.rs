@@ -123,6 +123,8 @@ impl<W: Work> Work for Job<W> {
         }
         #[cfg(not(feature = "std"))]
         work.run();
+        // The hand-back owns a link; this second handle keeps the team reachable while it
+        // is submitted (a borrow of the moved link cannot).
         let team = link.clone();
         team.team().hand_back(worker, link);
     }
