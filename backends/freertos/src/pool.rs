@@ -46,5 +46,8 @@ pub fn pool(
             }
         }
     };
-    Ok(Team::new(LockWorker::new(FreeRtosLock::new()?), Box::new(create) as Box<_>))
+    Ok(Team::new(
+        LockWorker::new(FreeRtosLock::new()?),
+        Box::new(create) as Box<_>,
+    ))
 }

@@ -34,9 +34,15 @@ impl fmt::Display for SpawnError {
         match self {
             Self::OutOfMemory => f.write_str("the FreeRTOS heap is exhausted"),
             Self::InvalidPriority { priority, max } => {
-                write!(f, "task priority {priority} is not below configMAX_PRIORITIES ({max})")
+                write!(
+                    f,
+                    "task priority {priority} is not below configMAX_PRIORITIES ({max})"
+                )
             }
-            Self::InvalidStackDepth(words) => write!(f, "a stack of {words} words does not fit configSTACK_DEPTH_TYPE"),
+            Self::InvalidStackDepth(words) => write!(
+                f,
+                "a stack of {words} words does not fit configSTACK_DEPTH_TYPE"
+            ),
             Self::AlreadyStarted => f.write_str("this worker's task was already started"),
         }
     }
@@ -66,7 +72,10 @@ struct Name {
 
 impl Name {
     fn new() -> Self {
-        Self { bytes: [0; 32], len: 0 }
+        Self {
+            bytes: [0; 32],
+            len: 0,
+        }
     }
 
     fn as_ptr(&self) -> *const c_char {
@@ -89,17 +98,33 @@ impl fmt::Write for Name {
 }
 
 /// Creates a task that calls `main(arg)`; the task deletes itself once `main` returns.
-fn create(name: &Name, stack_words: u32, priority: u8, main: ffi::TaskMain, arg: *mut c_void) -> Result<TaskId, SpawnError> {
+fn create(
+    name: &Name,
+    stack_words: u32,
+    priority: u8,
+    main: ffi::TaskMain,
+    arg: *mut c_void,
+) -> Result<TaskId, SpawnError> {
     let max = ffi::threadteam_max_priorities();
     if c_ulong::from(priority) >= max {
-        return Err(SpawnError::InvalidPriority { priority, max: u32::try_from(max).unwrap_or(u32::MAX) });
+        return Err(SpawnError::InvalidPriority {
+            priority,
+            max: u32::try_from(max).unwrap_or(u32::MAX),
+        });
     }
     let mut handle: *mut c_void = core::ptr::null_mut();
     // SAFETY: `name` is NUL-terminated and outlives the call (FreeRTOS copies it); `handle`
     // is a valid out-pointer; `main` is an `extern "C"` fn that the caller pairs with an
     // `arg` it accepts, and ownership of `arg` passes to the task only on success.
     let created = unsafe {
-        ffi::threadteam_task_create(main, arg, name.as_ptr(), c_ulong::from(stack_words), c_ulong::from(priority), &mut handle)
+        ffi::threadteam_task_create(
+            main,
+            arg,
+            name.as_ptr(),
+            c_ulong::from(stack_words),
+            c_ulong::from(priority),
+            &mut handle,
+        )
     };
     match created {
         1 => Ok(TaskId(handle as usize)),
@@ -127,13 +152,23 @@ extern "C" fn run_boxed(arg: *mut c_void) {
 ///
 /// # Errors
 /// [`SpawnError`] when the task cannot be created; `main` is then dropped without running.
-pub fn spawn(name: &str, stack_words: u32, priority: u8, main: impl FnOnce() + Send + 'static) -> Result<TaskId, SpawnError> {
+pub fn spawn(
+    name: &str,
+    stack_words: u32,
+    priority: u8,
+    main: impl FnOnce() + Send + 'static,
+) -> Result<TaskId, SpawnError> {
     let mut task_name = Name::new();
     let _ = task_name.write_str(name);
     spawn_boxed(&task_name, stack_words, priority, Box::new(main))
 }
 
-fn spawn_boxed(name: &Name, stack_words: u32, priority: u8, main: Closure) -> Result<TaskId, SpawnError> {
+fn spawn_boxed(
+    name: &Name,
+    stack_words: u32,
+    priority: u8,
+    main: Closure,
+) -> Result<TaskId, SpawnError> {
     let arg = Box::into_raw(Box::new(main)).cast::<c_void>();
     create(name, stack_words, priority, run_boxed, arg).inspect_err(|_| {
         // SAFETY: the task was not created, so `arg` is still ours, from `Box::into_raw`.
@@ -194,7 +229,12 @@ pub struct FreeRtosThreadFactory {
 impl FreeRtosThreadFactory {
     /// Tasks named after `name`, with a stack of `stack_words` words and `priority`.
     pub const fn new(name: &'static str, stack_words: u32, priority: u8) -> Self {
-        Self { name, stack_words, priority, started: AtomicU32::new(0) }
+        Self {
+            name,
+            stack_words,
+            priority,
+            started: AtomicU32::new(0),
+        }
     }
 
     /// The priority of the tasks it starts.

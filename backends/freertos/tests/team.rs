@@ -4,17 +4,16 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering::SeqCst};
+use core::alloc::{GlobalAlloc, Layout};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, OnceLock};
 
 use common::{check, scenario, settled_tasks, tasks, wait_until, PRIO, STACK};
 use threadteam_core::{BoxedWork, RawLock, Signal, Worker};
-use threadteam_freertos::freertos_next::{
-    CurrentTask, Duration, FreeRtosAllocator, Semaphore,
-};
+use threadteam_freertos::freertos_next::{CurrentTask, Duration, FreeRtosAllocator, Semaphore};
 use threadteam_freertos::{
-    pool, spawn, FreeRtosClock, FreeRtosLock, FreeRtosPool, FreeRtosSignal, FreeRtosThreadFactory, SpawnError,
+    pool, spawn, FreeRtosClock, FreeRtosLock, FreeRtosPool, FreeRtosSignal, FreeRtosThreadFactory,
+    SpawnError,
 };
 
 /// Generous bound for "eventually" (ticks): every wait here normally ends within a few.
@@ -23,15 +22,27 @@ const EVENTUALLY: u32 = 5_000;
 fn main() {
     common::run("team", || {
         scenario("signal_and_clock", signal_and_clock);
-        scenario("lock_is_exclusive_and_refuses_reentry", lock_is_exclusive_and_refuses_reentry);
-        scenario("many_submitters_every_item_once", many_submitters_every_item_once);
-        scenario("grow_shrink_and_quit_delete_tasks", grow_shrink_and_quit_delete_tasks);
-        scenario("heap_exhaustion_leaves_work_queued_and_reports_it", heap_exhaustion_leaves_work_queued_and_reports_it);
+        scenario(
+            "lock_is_exclusive_and_refuses_reentry",
+            lock_is_exclusive_and_refuses_reentry,
+        );
+        scenario(
+            "many_submitters_every_item_once",
+            many_submitters_every_item_once,
+        );
+        scenario(
+            "grow_shrink_and_quit_delete_tasks",
+            grow_shrink_and_quit_delete_tasks,
+        );
+        scenario(
+            "heap_exhaustion_leaves_work_queued_and_reports_it",
+            heap_exhaustion_leaves_work_queued_and_reports_it,
+        );
     })
 }
 
-fn ms(d: u64) -> std::time::Duration {
-    std::time::Duration::from_millis(d)
+fn ms(d: u64) -> core::time::Duration {
+    core::time::Duration::from_millis(d)
 }
 
 fn signal_and_clock() {
@@ -41,7 +52,11 @@ fn signal_and_clock() {
     sig.notify();
     let first = sig.wait_timeout(ms(0));
     let second = sig.wait_timeout(ms(0));
-    check("signal keeps one token", first && !second, format!("two notifies, then polls: {first}, {second}"));
+    check(
+        "signal keeps one token",
+        first && !second,
+        format!("two notifies, then polls: {first}, {second}"),
+    );
 
     let t0 = clock.now();
     let timed_out = !sig.wait_timeout(ms(20));
@@ -63,7 +78,11 @@ fn signal_and_clock() {
     CurrentTask::delay(Duration::ticks(5)); // let it reach wait() (not needed for correctness)
     sig.notify();
     let ok = woke.take(Duration::ticks(EVENTUALLY)).is_ok();
-    check("signal wakes a waiting task", ok, "notify from another task");
+    check(
+        "signal wakes a waiting task",
+        ok,
+        "notify from another task",
+    );
 
     let a = clock.now();
     CurrentTask::delay(Duration::ticks(10));
@@ -71,14 +90,23 @@ fn signal_and_clock() {
     check(
         "clock follows the tick",
         clock.tick_rate_hz() == 1000 && b - a >= ms(10) && b - a < ms(1_000) && clock.ticks() >= 10,
-        format!("{} Hz; delay(10 ticks) measured {:?}; now {:?}", clock.tick_rate_hz(), b - a, b),
+        format!(
+            "{} Hz; delay(10 ticks) measured {:?}; now {:?}",
+            clock.tick_rate_hz(),
+            b - a,
+            b
+        ),
     );
 }
 
 fn lock_is_exclusive_and_refuses_reentry() {
     let lock = Arc::new(FreeRtosLock::new().unwrap());
     let nested = lock.with(1, |one| (one, lock.with(2, |two| two)));
-    check("lock refuses re-entry", nested == Ok((1, Err(2))), format!("{nested:?}"));
+    check(
+        "lock refuses re-entry",
+        nested == Ok((1, Err(2))),
+        format!("{nested:?}"),
+    );
 
     // Load, yield, store under the lock: any overlap between tasks would lose updates.
     const TASKS: u32 = 3;
@@ -100,7 +128,9 @@ fn lock_is_exclusive_and_refuses_reentry() {
         })
         .unwrap();
     }
-    let joined = (0..TASKS).filter(|_| done.take(Duration::ticks(EVENTUALLY)).is_ok()).count();
+    let joined = (0..TASKS)
+        .filter(|_| done.take(Duration::ticks(EVENTUALLY)).is_ok())
+        .count();
     let total = counter.load(SeqCst);
     check(
         "lock excludes other tasks",
@@ -110,7 +140,12 @@ fn lock_is_exclusive_and_refuses_reentry() {
 }
 
 fn new_pool(limit: usize, errors: Arc<Mutex<Vec<SpawnError>>>) -> Arc<FreeRtosPool> {
-    pool(move || limit, FreeRtosThreadFactory::new("worker", STACK, PRIO), move |e| errors.lock().push(*e)).unwrap()
+    pool(
+        move || limit,
+        FreeRtosThreadFactory::new("worker", STACK, PRIO),
+        move |e| errors.lock().push(*e),
+    )
+    .unwrap()
 }
 
 /// The test's record of start errors: a FreeRTOS mutex, since the reporting task and the
@@ -121,7 +156,13 @@ impl<T> Mutex<T> {
     fn new(v: T) -> Self {
         Self(threadteam_freertos::freertos_next::Mutex::new(v).unwrap())
     }
-    fn lock(&self) -> threadteam_freertos::freertos_next::MutexGuard<'_, T, threadteam_freertos::freertos_next::MutexNormal> {
+    fn lock(
+        &self,
+    ) -> threadteam_freertos::freertos_next::MutexGuard<
+        '_,
+        T,
+        threadteam_freertos::freertos_next::MutexNormal,
+    > {
         self.0.lock(Duration::infinite()).unwrap()
     }
 }
@@ -150,7 +191,7 @@ fn many_submitters_every_item_once() {
                 let i = s * PER + k;
                 let work: BoxedWork = Box::new(move || {
                     HITS[i].fetch_add(1, SeqCst);
-                    if i % 50 == 0 {
+                    if i.is_multiple_of(50) {
                         // Block now and then so workers really are busy and work backlogs.
                         CurrentTask::delay(Duration::ticks(1));
                     }
@@ -166,8 +207,14 @@ fn many_submitters_every_item_once() {
         })
         .unwrap();
     }
-    let submitters_done = (0..SUBMITTERS).filter(|_| submitted.take(Duration::ticks(EVENTUALLY)).is_ok()).count();
-    let all_ran = ALL_RAN.get().unwrap().take(Duration::ticks(EVENTUALLY)).is_ok();
+    let submitters_done = (0..SUBMITTERS)
+        .filter(|_| submitted.take(Duration::ticks(EVENTUALLY)).is_ok())
+        .count();
+    let all_ran = ALL_RAN
+        .get()
+        .unwrap()
+        .take(Duration::ticks(EVENTUALLY))
+        .is_ok();
     let quiet = wait_until(EVENTUALLY, || {
         let s = team.statistics();
         s.busy_workers == 0 && s.backlogged == 0
@@ -177,7 +224,10 @@ fn many_submitters_every_item_once() {
     check(
         "every item exactly once",
         submitters_done == SUBMITTERS && all_ran && refused.load(SeqCst) == 0 && once == ITEMS,
-        format!("{SUBMITTERS} submitter tasks x {PER}: {once}/{ITEMS} ran exactly once, {} refused", refused.load(SeqCst)),
+        format!(
+            "{SUBMITTERS} submitter tasks x {PER}: {once}/{ITEMS} ran exactly once, {} refused",
+            refused.load(SeqCst)
+        ),
     );
     // The first submits find every worker busy (new tasks of equal priority do not run
     // before the submitter's slice ends), so the Team grows to its limit.
@@ -201,7 +251,10 @@ fn many_submitters_every_item_once() {
     check(
         "quit ends every worker task",
         finished && gone && s.workers() == 0 && s.workers_retired == 4,
-        format!("finished {finished}; tasks {} (base {base}); {s:?}", tasks()),
+        format!(
+            "finished {finished}; tasks {} (base {base}); {s:?}",
+            tasks()
+        ),
     );
 }
 
@@ -210,13 +263,25 @@ fn grow_shrink_and_quit_delete_tasks() {
     let team = new_pool(8, no_errors());
     team.grow(3).unwrap();
     let s = team.statistics();
-    let grown = s.idle_workers == 3 && s.workers_created == 3 && wait_until(EVENTUALLY, || tasks() == base + 3);
-    check("grow creates tasks", grown, format!("{s:?}; tasks {} (base {base})", tasks()));
+    let grown = s.idle_workers == 3
+        && s.workers_created == 3
+        && wait_until(EVENTUALLY, || tasks() == base + 3);
+    check(
+        "grow creates tasks",
+        grown,
+        format!("{s:?}; tasks {} (base {base})", tasks()),
+    );
 
     team.shrink(Some(2)).unwrap();
     let s = team.statistics();
-    let shrunk = s.idle_workers == 1 && s.workers_retired == 2 && wait_until(EVENTUALLY, || tasks() == base + 1);
-    check("shrink deletes idle tasks", shrunk, format!("{s:?}; tasks {} (base {base})", tasks()));
+    let shrunk = s.idle_workers == 1
+        && s.workers_retired == 2
+        && wait_until(EVENTUALLY, || tasks() == base + 1);
+    check(
+        "shrink deletes idle tasks",
+        shrunk,
+        format!("{s:?}; tasks {} (base {base})", tasks()),
+    );
 
     // A busy worker is not interrupted: shrinking everything leaves a debt it pays when done.
     let gate = Arc::new(Semaphore::new_binary().unwrap());
@@ -230,26 +295,44 @@ fn grow_shrink_and_quit_delete_tasks() {
     team.grow(1).unwrap();
     team.shrink(None).unwrap();
     let s = team.statistics();
-    let debt = s.busy_workers == 1 && s.idle_workers == 0 && s.shrink_debt == 1 && wait_until(EVENTUALLY, || tasks() == base + 1);
-    check("shrink waits for busy work", debt, format!("{s:?}; tasks {} (base {base})", tasks()));
+    let debt = s.busy_workers == 1
+        && s.idle_workers == 0
+        && s.shrink_debt == 1
+        && wait_until(EVENTUALLY, || tasks() == base + 1);
+    check(
+        "shrink waits for busy work",
+        debt,
+        format!("{s:?}; tasks {} (base {base})", tasks()),
+    );
     gate.give();
-    let paid = wait_until(EVENTUALLY, || team.statistics().workers() == 0) && wait_until(EVENTUALLY, || tasks() == base);
+    let paid = wait_until(EVENTUALLY, || team.statistics().workers() == 0)
+        && wait_until(EVENTUALLY, || tasks() == base);
     let s = team.statistics();
     check(
         "the debt retires the worker after its item",
-        paid && ran.load(SeqCst) && s.shrink_debt == 0 && s.workers_created == 4 && s.workers_retired == 4 && s.high_water == 3,
+        paid && ran.load(SeqCst)
+            && s.shrink_debt == 0
+            && s.workers_created == 4
+            && s.workers_retired == 4
+            && s.high_water == 3,
         format!("{s:?}; tasks {} (base {base})", tasks()),
     );
 
     team.grow(2).unwrap();
     team.quit().unwrap();
-    let finished = wait_until(EVENTUALLY, || team.is_finished()) && wait_until(EVENTUALLY, || tasks() == base);
-    let refused = team.submit(Box::new(|| ())).map_err(|e| e.is_already_quit());
+    let finished =
+        wait_until(EVENTUALLY, || team.is_finished()) && wait_until(EVENTUALLY, || tasks() == base);
+    let refused = team
+        .submit(Box::new(|| ()))
+        .map_err(|e| e.is_already_quit());
     let s = team.statistics();
     check(
         "quit deletes the rest and refuses work",
         finished && refused == Err(true) && s.workers_created == 6 && s.workers_retired == 6,
-        format!("{s:?}; tasks {} (base {base}); submit after quit: {refused:?}", tasks()),
+        format!(
+            "{s:?}; tasks {} (base {base}); submit after quit: {refused:?}",
+            tasks()
+        ),
     );
 }
 
@@ -286,7 +369,8 @@ fn heap_exhaustion_leaves_work_queued_and_reports_it() {
     let free_before = FreeRtosAllocator.get_free_size();
     let taken = exhaust_heap(1024);
     let free_exhausted = FreeRtosAllocator.get_free_size();
-    team.submit(Box::new(move || r.store(true, SeqCst))).unwrap();
+    team.submit(Box::new(move || r.store(true, SeqCst)))
+        .unwrap();
     let s = team.statistics();
     let reported = errors.lock().clone();
     let free_after_failure = FreeRtosAllocator.get_free_size();
@@ -309,7 +393,8 @@ fn heap_exhaustion_leaves_work_queued_and_reports_it() {
         unsafe { FreeRtosAllocator.dealloc(p, l) };
     }
     team.pump().unwrap();
-    let served = wait_until(EVENTUALLY, || ran.load(SeqCst)) && wait_until(EVENTUALLY, || team.statistics().busy_workers == 0);
+    let served = wait_until(EVENTUALLY, || ran.load(SeqCst))
+        && wait_until(EVENTUALLY, || team.statistics().busy_workers == 0);
     let s = team.statistics();
     check(
         "with room again, pump serves the work",
@@ -323,6 +408,8 @@ fn heap_exhaustion_leaves_work_queued_and_reports_it() {
     check(
         "the heap comes back",
         clean && free_end + 512 >= free_before,
-        format!("free {free_before} before, {free_end} after quit (the pool's mutex is still alive)"),
+        format!(
+            "free {free_before} before, {free_end} after quit (the pool's mutex is still alive)"
+        ),
     );
 }

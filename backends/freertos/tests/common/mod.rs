@@ -6,7 +6,7 @@
 
 #![allow(dead_code)] // each binary uses a different part
 
-use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Instant;
 
 use threadteam_freertos::freertos_next::{CurrentTask, Duration, FreeRtosUtils};
@@ -24,7 +24,7 @@ static PASSED: AtomicU32 = AtomicU32::new(0);
 static FAILED: AtomicU32 = AtomicU32::new(0);
 
 /// Records one check.
-pub fn check(name: &str, ok: bool, detail: impl std::fmt::Display) {
+pub fn check(name: &str, ok: bool, detail: impl core::fmt::Display) {
     if ok {
         PASSED.fetch_add(1, SeqCst);
         println!("  ok   {name}: {detail}");
@@ -39,7 +39,7 @@ pub fn check(name: &str, ok: bool, detail: impl std::fmt::Display) {
 pub fn run(binary: &'static str, controller: fn()) -> ! {
     let started = Instant::now();
     std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(WATCHDOG_SECS));
+        std::thread::sleep(core::time::Duration::from_secs(WATCHDOG_SECS));
         eprintln!("{binary}: WATCHDOG: no verdict after {WATCHDOG_SECS} s, something hung");
         std::process::exit(2);
     });
@@ -79,7 +79,11 @@ pub const BASE_TASKS: usize = 2;
 /// returns [`BASE_TASKS`]; a scenario counts its own tasks from there.
 pub fn settled_tasks() -> usize {
     let settled = wait_until(5_000, || tasks() == BASE_TASKS);
-    check("earlier tasks are gone", settled, format!("{} tasks alive", tasks()));
+    check(
+        "earlier tasks are gone",
+        settled,
+        format!("{} tasks alive", tasks()),
+    );
     BASE_TASKS
 }
 
@@ -88,7 +92,10 @@ pub fn scenario(name: &str, f: fn()) {
     println!("{name}:");
     let t0 = FreeRtosUtils::get_tick_count();
     f();
-    println!("  ({} ticks)", FreeRtosUtils::get_tick_count().wrapping_sub(t0));
+    println!(
+        "  ({} ticks)",
+        FreeRtosUtils::get_tick_count().wrapping_sub(t0)
+    );
 }
 
 /// Tasks alive. A task that returned counts until the idle task frees it, so compare
