@@ -1,0 +1,53 @@
+//! [`pool()`]: a Team of FreeRTOS-task workers (alloc configuration).
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+
+use freertos_next::FreeRtosError;
+use threadteam_core::{LockWorker, Pool, Statistics, Team, ThreadWorker};
+
+use crate::{FreeRtosLock, FreeRtosSignal, FreeRtosThreadFactory, SpawnError};
+
+/// A Team of the core's [`ThreadWorker`]s on FreeRTOS tasks, as made by [`pool()`].
+pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
+
+/// A Team of FreeRTOS-task workers started through `factory`, never more than `limit()`
+/// alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
+/// [`threadteam_core::pool`]).
+///
+/// Each worker is a task sleeping on its own [`FreeRtosSignal`]. When a worker cannot be
+/// made (the FreeRTOS heap has no room for its task or semaphore), `on_start_error` hears
+/// why, and the work stays in the backlog: the next submit, hand-back, `grow` or
+/// [`Team::pump`] tries again. Shrinking or quitting ends worker tasks: they return and
+/// are deleted.
+///
+/// Call it, and use the pool, from FreeRTOS tasks of the factory's priority (see the
+/// [crate rules](crate#rules-on-freertos)).
+///
+/// # Errors
+/// [`FreeRtosError::OutOfMemory`] when the coordinator's mutex cannot be created.
+pub fn pool(
+    mut limit: impl FnMut() -> usize + Send + 'static,
+    factory: FreeRtosThreadFactory,
+    mut on_start_error: impl FnMut(&SpawnError) + Send + 'static,
+) -> Result<Arc<FreeRtosPool>, FreeRtosError> {
+    let create = move |stats: &Statistics| {
+        if stats.workers() >= limit() {
+            return None;
+        }
+        let started = FreeRtosSignal::new()
+            .map_err(|_| SpawnError::OutOfMemory)
+            .and_then(|signal| ThreadWorker::start(&factory, signal));
+        match started {
+            Ok((worker, _task)) => Some(worker),
+            Err(e) => {
+                on_start_error(&e);
+                None
+            }
+        }
+    };
+    Ok(Team::new(
+        LockWorker::new(FreeRtosLock::new()?),
+        Box::new(create) as Box<_>,
+    ))
+}

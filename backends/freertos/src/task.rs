@@ -1,0 +1,261 @@
+//! Creating FreeRTOS tasks that may return: [`spawn`] and [`FreeRtosThreadFactory`].
+
+use alloc::boxed::Box;
+use core::ffi::{c_char, c_ulong, c_void};
+use core::fmt::{self, Write as _};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use threadteam_core::ThreadFactory;
+
+use crate::ffi;
+
+/// Why a task could not be created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpawnError {
+    /// The FreeRTOS heap (`configTOTAL_HEAP_SIZE`) has no room for the task's control block
+    /// and stack, or for the worker's semaphore.
+    OutOfMemory,
+    /// The priority is not below `configMAX_PRIORITIES` (FreeRTOS would assert).
+    InvalidPriority {
+        /// The priority asked for.
+        priority: u8,
+        /// `configMAX_PRIORITIES`.
+        max: u32,
+    },
+    /// The stack depth does not fit the port's `configSTACK_DEPTH_TYPE`.
+    InvalidStackDepth(u32),
+    /// A [`TaskWorker`](crate::TaskWorker) that already has its task.
+    AlreadyStarted,
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OutOfMemory => f.write_str("the FreeRTOS heap is exhausted"),
+            Self::InvalidPriority { priority, max } => {
+                write!(
+                    f,
+                    "task priority {priority} is not below configMAX_PRIORITIES ({max})"
+                )
+            }
+            Self::InvalidStackDepth(words) => write!(
+                f,
+                "a stack of {words} words does not fit configSTACK_DEPTH_TYPE"
+            ),
+            Self::AlreadyStarted => f.write_str("this worker's task was already started"),
+        }
+    }
+}
+
+impl core::error::Error for SpawnError {}
+
+/// Identifies a task created here (its FreeRTOS handle, as a number).
+///
+/// Only an identity: the task may have returned and been deleted by the time you look at
+/// it, so no FreeRTOS call can be made through it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TaskId(pub(crate) usize);
+
+impl TaskId {
+    /// The numeric value of the task's handle when it was created.
+    pub fn as_usize(self) -> usize {
+        self.0
+    }
+}
+
+/// A NUL-terminated task name on the stack: FreeRTOS copies (and truncates) it at creation.
+struct Name {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Name {
+    fn new() -> Self {
+        Self {
+            bytes: [0; 32],
+            len: 0,
+        }
+    }
+
+    fn as_ptr(&self) -> *const c_char {
+        self.bytes.as_ptr().cast()
+    }
+}
+
+impl fmt::Write for Name {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Keep the last byte for the NUL; a longer name is cut (FreeRTOS keeps at most
+        // configMAX_TASK_NAME_LEN - 1 bytes anyway). An interior NUL just ends it early.
+        for &b in s.as_bytes() {
+            if self.len + 1 < self.bytes.len() {
+                self.bytes[self.len] = b;
+                self.len += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Creates a task that calls `main(arg)`; the task deletes itself once `main` returns.
+fn create(
+    name: &Name,
+    stack_words: u32,
+    priority: u8,
+    main: ffi::TaskMain,
+    arg: *mut c_void,
+) -> Result<TaskId, SpawnError> {
+    let max = ffi::threadteam_max_priorities();
+    if c_ulong::from(priority) >= max {
+        return Err(SpawnError::InvalidPriority {
+            priority,
+            max: u32::try_from(max).unwrap_or(u32::MAX),
+        });
+    }
+    let mut handle: *mut c_void = core::ptr::null_mut();
+    // SAFETY: `name` is NUL-terminated and outlives the call (FreeRTOS copies it); `handle`
+    // is a valid out-pointer; `main` is an `extern "C"` fn that the caller pairs with an
+    // `arg` it accepts, and ownership of `arg` passes to the task only on success.
+    let created = unsafe {
+        ffi::threadteam_task_create(
+            main,
+            arg,
+            name.as_ptr(),
+            c_ulong::from(stack_words),
+            c_ulong::from(priority),
+            &mut handle,
+        )
+    };
+    match created {
+        1 => Ok(TaskId(handle as usize)),
+        -1 => Err(SpawnError::InvalidStackDepth(stack_words)),
+        _ => Err(SpawnError::OutOfMemory),
+    }
+}
+
+type Closure = Box<dyn FnOnce() + Send + 'static>;
+
+/// The task's main for [`spawn`]: runs and frees the boxed closure, then returns to C.
+extern "C" fn run_boxed(arg: *mut c_void) {
+    // SAFETY: `arg` came from `Box::into_raw(Box<Closure>)` in `spawn` and is passed to
+    // exactly one task, which calls this exactly once.
+    let main: Box<Closure> = unsafe { Box::from_raw(arg.cast::<Closure>()) };
+    main();
+}
+
+/// Creates a FreeRTOS task running `main`; when `main` returns, the task deletes itself.
+///
+/// `stack_words` is the task's stack depth in words, taken from the FreeRTOS heap;
+/// `priority` must be below `configMAX_PRIORITIES` (1 to 4 with the default 5; 0 is the
+/// idle task's). `name` is copied and cut to `configMAX_TASK_NAME_LEN - 1` bytes.
+/// It may be called before the scheduler starts, or from a task.
+///
+/// # Errors
+/// [`SpawnError`] when the task cannot be created; `main` is then dropped without running.
+pub fn spawn(
+    name: &str,
+    stack_words: u32,
+    priority: u8,
+    main: impl FnOnce() + Send + 'static,
+) -> Result<TaskId, SpawnError> {
+    let mut task_name = Name::new();
+    let _ = task_name.write_str(name);
+    spawn_boxed(&task_name, stack_words, priority, Box::new(main))
+}
+
+fn spawn_boxed(
+    name: &Name,
+    stack_words: u32,
+    priority: u8,
+    main: Closure,
+) -> Result<TaskId, SpawnError> {
+    let arg = Box::into_raw(Box::new(main)).cast::<c_void>();
+    create(name, stack_words, priority, run_boxed, arg).inspect_err(|_| {
+        // SAFETY: the task was not created, so `arg` is still ours, from `Box::into_raw`.
+        drop(unsafe { Box::from_raw(arg.cast::<Closure>()) });
+    })
+}
+
+/// What a static task runs: the no-alloc counterpart of a boxed closure.
+pub(crate) trait StaticMain: Sync + 'static {
+    /// The task's body; the task deletes itself when it returns.
+    fn run(&'static self);
+}
+
+extern "C" fn run_static<T: StaticMain>(arg: *mut c_void) {
+    // SAFETY: `arg` is the `&'static T` given to `spawn_static::<T>`.
+    let main: &'static T = unsafe { &*arg.cast_const().cast::<T>() };
+    main.run();
+}
+
+/// Creates a task that runs `main.run()`, allocating nothing on the Rust heap.
+pub(crate) fn spawn_static<T: StaticMain>(
+    name: &str,
+    stack_words: u32,
+    priority: u8,
+    main: &'static T,
+) -> Result<TaskId, SpawnError> {
+    let mut task_name = Name::new();
+    let _ = task_name.write_str(name);
+    let arg = core::ptr::from_ref(main).cast_mut().cast::<c_void>();
+    create(&task_name, stack_words, priority, run_static::<T>, arg)
+}
+
+/// A [`ThreadFactory`] that starts each thread as a FreeRTOS task.
+///
+/// Tasks are named `name` followed by a running number (`worker0`, `worker1`, ...), cut to
+/// `configMAX_TASK_NAME_LEN - 1` bytes. When a thread's closure returns, its task deletes
+/// itself (through a C trampoline, so this is clean on the POSIX port too).
+///
+/// Give every task of a Team the same `priority` (see the [crate rules](crate#rules-on-freertos)).
+///
+/// ```no_run
+/// use threadteam_core::ThreadFactory;
+/// use threadteam_freertos::FreeRtosThreadFactory;
+///
+/// let factory = FreeRtosThreadFactory::new("worker", 4096, 2);
+/// // From a FreeRTOS task (or before the scheduler starts):
+/// let task = factory.start(|| { /* runs in the task "worker0" */ }).unwrap();
+/// # let _ = task;
+/// ```
+#[derive(Debug)]
+pub struct FreeRtosThreadFactory {
+    name: &'static str,
+    stack_words: u32,
+    priority: u8,
+    started: AtomicU32,
+}
+
+impl FreeRtosThreadFactory {
+    /// Tasks named after `name`, with a stack of `stack_words` words and `priority`.
+    pub const fn new(name: &'static str, stack_words: u32, priority: u8) -> Self {
+        Self {
+            name,
+            stack_words,
+            priority,
+            started: AtomicU32::new(0),
+        }
+    }
+
+    /// The priority of the tasks it starts.
+    pub fn priority(&self) -> u8 {
+        self.priority
+    }
+
+    /// The stack depth, in words, of the tasks it starts.
+    pub fn stack_words(&self) -> u32 {
+        self.stack_words
+    }
+}
+
+impl ThreadFactory for FreeRtosThreadFactory {
+    type Thread = TaskId;
+    type Error = SpawnError;
+
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<TaskId, SpawnError> {
+        let n = self.started.fetch_add(1, Ordering::Relaxed);
+        let mut name = Name::new();
+        let _ = write!(name, "{}{n}", self.name);
+        spawn_boxed(&name, self.stack_words, self.priority, Box::new(main))
+    }
+}
