@@ -17,6 +17,7 @@ pub(crate) enum Event<W> {
     Shrink(Option<usize>),
     Quit,
     Pump,
+    Tick,
 }
 
 impl<W> Event<W> {
@@ -167,6 +168,7 @@ impl<W> fmt::Debug for Coordinate<W> {
             Event::Shrink(_) => "Shrink",
             Event::Quit => "Quit",
             Event::Pump => "Pump",
+            Event::Tick => "Tick",
         };
         f.debug_tuple("Coordinate").field(&format_args!("{name}")).finish()
     }
