@@ -8,6 +8,16 @@ use crate::{
     Clock, GrowthPolicy, LockWorker, Pacing, Pool, RawLock, Signal, Statistics, Team, ThreadFactory, ThreadWorker,
 };
 
+/// What [`adaptive_pool()`] starts: the Team and its timer thread.
+#[derive(Debug)]
+pub struct PacedPool<S: 'static, L: 'static, T> {
+    /// The Team, of the same type as [`pool()`](crate::pool) makes.
+    pub team: Arc<Pool<S, L>>,
+    /// The timer thread's handle (as the factory returns it): join it after quitting the
+    /// Team to wait until all work has run.
+    pub timer: T,
+}
+
 /// A Team of [`ThreadWorker`]s that grows and shrinks by `policy` instead of a hard cap
 /// (see [`policy`](crate::policy)), and the handle of its timer thread.
 ///
@@ -34,7 +44,7 @@ pub fn adaptive_pool<S, L, F, K>(
     factory: F,
     clock: K,
     on_failure: impl Fn(&crate::Failure) + Send + Sync + 'static,
-) -> Result<(Arc<Pool<S, L>>, F::Thread), F::Error>
+) -> Result<PacedPool<S, L, F::Thread>, F::Error>
 where
     S: Signal + Default + 'static,
     L: RawLock + Default + 'static,
@@ -46,9 +56,11 @@ where
     let wake = Arc::new(S::default());
     let workers = Arc::clone(&factory);
     // The policy has decided before this is called: only the factory can still say no.
-    let create = move |_: &Statistics| ThreadWorker::start(&*workers, S::default()).ok().map(|(worker, _thread)| worker);
+    let create =
+        move |_: &Statistics| ThreadWorker::start(&*workers, S::default()).ok().map(|(worker, _thread)| worker);
     let pacing = Pacing::shared(policy, Arc::clone(&clock)).wake(Arc::clone(&wake) as Arc<dyn Signal>);
-    let team: Arc<Pool<S, L>> = Team::paced(LockWorker::new(L::default()), Box::new(create) as Box<_>, on_failure, pacing);
+    let team: Arc<Pool<S, L>> =
+        Team::paced(LockWorker::new(L::default()), Box::new(create) as Box<_>, on_failure, pacing);
     let weak = Arc::downgrade(&team);
     let timer = match factory.start(move || run_timer(&weak, &*clock, &*wake)) {
         Ok(timer) => timer,
@@ -59,7 +71,7 @@ where
     };
     // Not quit yet, so this cannot fail; a worker that cannot start is simply not there.
     let _ = team.grow(policy.min);
-    Ok((team, timer))
+    Ok(PacedPool { team, timer })
 }
 
 /// The timer's loop. It holds the Team only while looking at it, so the Team can be

@@ -66,7 +66,7 @@ pub use lock_worker::LockWorker;
 pub use memory::{create_memory_worker, Perform};
 pub use memory::MemoryWorker;
 #[cfg(feature = "alloc")]
-pub use adaptive::adaptive_pool;
+pub use adaptive::{adaptive_pool, PacedPool};
 #[cfg(feature = "alloc")]
 pub use pool::{pool, Pool};
 pub use quit::Quit;

@@ -432,8 +432,12 @@ mod tests {
         // Nothing to do: sleep until woken.
         assert_eq!(p.next_deadline(ms(5), &Observation { live: 1, ..Default::default() }), None);
         // Waiting work beyond burst: the later of waited-an-interval and spaced-an-interval.
-        let seen =
-            Observation { live: 3, last_created: Some(ms(50)), oldest_backlogged_since: Some(ms(20)), ..Default::default() };
+        let seen = Observation {
+            live: 3,
+            last_created: Some(ms(50)),
+            oldest_backlogged_since: Some(ms(20)),
+            ..Default::default()
+        };
         assert_eq!(p.next_deadline(ms(60), &seen), Some(ms(150)));
         // Allowed already but still waiting (a spawn failed): retry an interval from now.
         assert_eq!(p.next_deadline(ms(400), &seen), Some(ms(500)));

@@ -3,14 +3,14 @@
 //! is taken by the test.
 #![cfg(feature = "alloc")]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::time::Duration;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use proptest::prelude::*;
 use threadteam_core::{
-    create_memory_worker, BoxedWork, Clock, Coordinate, Growable, GrowthPolicy, Job, ManualClock, MemoryWorker,
-    Pacing, Perform, Signal, Statistics, Team, Worker,
+    create_memory_worker, BoxedWork, Clock, Coordinate, Growable, GrowthPolicy, Job, ManualClock, MemoryWorker, Pacing,
+    Perform, Signal, Statistics, Team, Worker,
 };
 
 type W = BoxedWork;
@@ -55,7 +55,7 @@ struct Rig {
     /// How many creations the factory still refuses (a failing spawn).
     refuse: Arc<AtomicUsize>,
     /// Set around an explicit `grow`.
-    growing: Arc<std::sync::atomic::AtomicBool>,
+    growing: Arc<AtomicBool>,
     runs: Arc<Mutex<Vec<usize>>>,
 }
 
@@ -66,7 +66,7 @@ impl Rig {
         let wake = Arc::new(CountingSignal::default());
         let made = Arc::new(Mutex::new(Vec::new()));
         let refuse = Arc::new(AtomicUsize::new(0));
-        let growing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let growing = Arc::new(AtomicBool::new(false));
         let (m, c, r, g) = (made.clone(), clock.clone(), refuse.clone(), growing.clone());
         let create: Create = Box::new(move |stats: &Statistics| {
             if r.load(Ordering::SeqCst) > 0 {

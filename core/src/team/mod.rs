@@ -19,7 +19,7 @@
 //! | `tick()` (a timer, with a [policy](crate::policy)) | retire idle workers past keep-alive, coldest first, down to `min`; then **pump** |
 //! | **finish** | when quitting and `busy == 0`: serve any backlog with new workers if possible; else `finished`, quit the coordinator; what is left can be [reclaimed](Team::reclaim) |
 //!
-//! With a [`GrowthPolicy`](crate::GrowthPolicy) (see [`Pacing`]), creation in **pump** is
+//! With a [`GrowthPolicy`] (see [`Pacing`]), creation in **pump** is
 //! paced by the policy (an explicit `grow` and work left at quit only respect its `max`),
 //! each idle worker and backlogged item carries a time stamp from the [`Clock`](crate::Clock), and after
 //! every event the Team publishes its [next deadline](Team::next_deadline) for a timer.

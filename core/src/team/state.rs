@@ -271,7 +271,8 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             return None; // every fixed worker slot is in use
         }
         let mut stats = self.statistics();
-        stats.oldest_backlog_age = now.zip(self.oldest_backlogged_since()).map(|(now, since)| now.saturating_sub(since));
+        stats.oldest_backlog_age =
+            now.zip(self.oldest_backlogged_since()).map(|(now, since)| now.saturating_sub(since));
         let Some(worker) = fx.create(&stats) else {
             if free.is_none() {
                 self.slots.pop();
