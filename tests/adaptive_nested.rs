@@ -4,12 +4,35 @@
 
 use core::time::Duration;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use threadteam::{pool, AdaptivePool, AdaptiveTeam, StdLock, StdSignal, StdThreadFactory, Worker};
 
 const PARENTS: usize = 20;
+
+/// A gate parents wait at until every parent has been submitted, so that the first ones
+/// cannot finish (their children running on a spare thread) before the pool is saturated:
+/// the workload is the same on every run.
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn wait(&self) {
+        let mut open = self.open.lock().unwrap();
+        while !*open {
+            open = self.opened.wait(open).unwrap();
+        }
+    }
+
+    fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
 
 /// What the test keeps of the nested workload.
 struct Nested {
@@ -19,16 +42,19 @@ struct Nested {
     children_done: Receiver<usize>,
 }
 
-/// Submits `PARENTS` tasks; each submits a child to `team` and blocks until woken.
+/// Submits `PARENTS` tasks; each submits a child to `team` and blocks until woken. They
+/// start once all are submitted.
 fn submit_nested(team: &Arc<AdaptiveTeam>) -> Nested {
+    let gate = Arc::new(Gate::default());
     let (parent_tx, parents_done) = mpsc::channel();
     let (child_tx, children_done) = mpsc::channel();
     let mut releases = Vec::new();
     for i in 0..PARENTS {
         let (wake_tx, wake_rx) = mpsc::channel::<()>();
         releases.push(wake_tx.clone());
-        let (team2, parent_tx, child_tx) = (Arc::clone(team), parent_tx.clone(), child_tx.clone());
+        let (team2, parent_tx, child_tx, gate) = (Arc::clone(team), parent_tx.clone(), child_tx.clone(), gate.clone());
         team.submit(Box::new(move || {
+            gate.wait();
             team2
                 .submit(Box::new(move || {
                     // The parent may be gone already if the test released it.
@@ -41,6 +67,7 @@ fn submit_nested(team: &Arc<AdaptiveTeam>) -> Nested {
         }))
         .unwrap();
     }
+    gate.open();
     Nested { releases, parents_done, children_done }
 }
 
@@ -94,7 +121,8 @@ fn hard_capped_pool_of_two_deadlocks() {
 
     // Unblock every parent so the pool drains and its threads exit.
     for release in &nested.releases {
-        release.send(()).unwrap();
+        // A parent whose child has run since is done, and its receiver gone: ignore that.
+        let _ = release.send(());
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     recv_all(&nested.parents_done, PARENTS, deadline);

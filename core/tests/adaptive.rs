@@ -244,6 +244,34 @@ fn max_is_a_safety_net() {
 }
 
 #[test]
+fn a_new_policy_applies_at_once_and_on_the_timer() {
+    let rig = Rig::new(policy().max(Some(3)));
+    for _ in 0..6 {
+        rig.submit();
+    }
+    assert_eq!((rig.created(), rig.team.next_deadline()), (3, None), "stuck at the cap");
+    // Raising the cap: waiting work is served on the timer, at the usual pace.
+    rig.team.set_policy(policy().max(Some(5))).unwrap();
+    rig.coordinate.perform_all();
+    assert_eq!(rig.team.policy(), Some(policy().max(Some(5))));
+    assert_eq!(rig.team.next_deadline(), Some(ms(100)));
+    rig.tick_at(ms(100));
+    rig.tick_at(ms(200));
+    assert_eq!((rig.created(), rig.team.next_deadline()), (5, None));
+    rig.drain_workers();
+    rig.assert_each_ran_once();
+    // Raising min starts workers at once; lowering it lets them age out.
+    rig.team.set_policy(policy().min(7).max(None)).unwrap();
+    rig.coordinate.perform_all();
+    assert_eq!((rig.stats().idle_workers, rig.team.next_deadline()), (7, None));
+    rig.team.set_policy(policy().min(2)).unwrap();
+    rig.coordinate.perform_all();
+    assert_eq!(rig.team.next_deadline(), Some(ms(1200)), "the coldest went idle at 200 ms");
+    rig.tick_at(ms(1200));
+    assert_eq!(rig.stats().idle_workers, 2);
+}
+
+#[test]
 fn quit_serves_the_backlog_then_wakes_the_timer() {
     let rig = Rig::new(policy().min(0).burst(1));
     for _ in 0..3 {

@@ -237,6 +237,6 @@ impl Drop for AdaptivePool {
 
 impl fmt::Debug for AdaptivePool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AdaptivePool").field("policy", &self.team.policy()).field("team", &self.team).finish()
+        f.debug_struct("AdaptivePool").field("team", &self.team).finish_non_exhaustive()
     }
 }

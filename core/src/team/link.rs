@@ -18,6 +18,7 @@ pub(crate) enum Event<W> {
     Quit,
     Pump,
     Tick,
+    Policy(crate::GrowthPolicy),
 }
 
 impl<W> Event<W> {
@@ -169,6 +170,7 @@ impl<W> fmt::Debug for Coordinate<W> {
             Event::Quit => "Quit",
             Event::Pump => "Pump",
             Event::Tick => "Tick",
+            Event::Policy(_) => "Policy",
         };
         f.debug_tuple("Coordinate").field(&format_args!("{name}")).finish()
     }

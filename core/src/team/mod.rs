@@ -407,8 +407,22 @@ where
     }
 
     /// The growth policy, for a [paced](Pacing) Team.
-    pub fn policy(&self) -> Option<&GrowthPolicy> {
-        self.pacing.as_ref().map(Pacing::policy)
+    pub fn policy(&self) -> Option<GrowthPolicy> {
+        self.core.lock().state.policy()
+    }
+
+    /// Replaces the growth policy of a [paced](Pacing) Team (Twisted's `adjustPoolsize`):
+    /// workers are started up to the new `min` at once, idle workers beyond it age out by
+    /// the new keep-alive, and waiting work is served under the new limits (lowering `max`
+    /// retires no busy worker). A Team without a policy ignores it.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] after [`quit`](Worker::quit).
+    ///
+    /// # Panics
+    /// If the coordinator's fixed-capacity queue is full.
+    pub fn set_policy(&self, policy: GrowthPolicy) -> Result<(), AlreadyQuit> {
+        self.control(Event::Policy(policy))
     }
 
     /// When the Team next needs a [`tick`](Team::tick), on its clock: an idle worker's
@@ -564,6 +578,7 @@ where
             Event::Quit => state.quit(&mut fx),
             Event::Pump => state.pump(&mut fx),
             Event::Tick => state.tick(&mut fx),
+            Event::Policy(policy) => state.set_policy(policy, &mut fx),
         }
         self.publish(state, now);
     }

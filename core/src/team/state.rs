@@ -175,6 +175,24 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         self.finish_if_done(fx);
     }
 
+    /// The policy, if the Team has one.
+    pub(crate) fn policy(&self) -> Option<GrowthPolicy> {
+        self.policy
+    }
+
+    /// Replace the policy of a paced Team (a Team without one stays unpaced): start
+    /// workers up to the new `min` at once, then apply the new limits as a tick does.
+    pub(crate) fn set_policy(&mut self, policy: GrowthPolicy, fx: &mut impl Effects<W, Wk>) {
+        if self.policy.is_none() {
+            return;
+        }
+        self.policy = Some(policy);
+        if !self.quitting {
+            self.grow(policy.min.saturating_sub(self.live()), fx);
+        }
+        self.tick(fx);
+    }
+
     /// Time has passed (a timer's call): with a policy, idle workers past their keep-alive
     /// retire, the coldest first, down to the policy's `min`; then the backlog is served
     /// again, which creates a worker if the pace now allows it or retries a failed one.
