@@ -49,26 +49,14 @@ mod toy_os {
 
     impl Sem {
         pub fn new(initial: u32, max: u32) -> Self {
-            Self {
-                count: Mutex::new(initial),
-                max,
-                cv: Condvar::new(),
-            }
+            Self { count: Mutex::new(initial), max, cv: Condvar::new() }
         }
         /// `None` waits forever. Returns whether a count was taken.
         pub fn take(&self, timeout: Option<Duration>) -> bool {
             let count = self.count.lock().unwrap_or_else(PoisonError::into_inner);
             let mut count = match timeout {
-                None => self
-                    .cv
-                    .wait_while(count, |c| *c == 0)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(t) => {
-                    self.cv
-                        .wait_timeout_while(count, t, |c| *c == 0)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
+                None => self.cv.wait_while(count, |c| *c == 0).unwrap_or_else(PoisonError::into_inner),
+                Some(t) => self.cv.wait_timeout_while(count, t, |c| *c == 0).unwrap_or_else(PoisonError::into_inner).0,
             };
             if *count == 0 {
                 return false;
@@ -135,10 +123,7 @@ mod port {
 
     impl Default for ToyLock {
         fn default() -> Self {
-            Self {
-                sem: toy_os::Sem::new(1, 1),
-                owner: AtomicUsize::new(0),
-            }
+            Self { sem: toy_os::Sem::new(1, 1), owner: AtomicUsize::new(0) }
         }
     }
 
@@ -170,16 +155,11 @@ fn main() {
 
     // Ask for more workers than the kernel has tasks: creation fails, work waits, and the
     // tasks that do exist serve everything.
-    let team = pool::<port::ToySignal, port::ToyLock, _>(
-        || 5,
-        port::ToyFactory,
-        |failure| eprintln!("{failure}"),
-    );
+    let team = pool::<port::ToySignal, port::ToyLock, _>(|| 5, port::ToyFactory, |failure| eprintln!("{failure}"));
     let (done, finished) = mpsc::channel();
     for i in 0..20 {
         let done = done.clone();
-        team.submit(Box::new(move || done.send(i * i).unwrap()))
-            .unwrap();
+        team.submit(Box::new(move || done.send(i * i).unwrap())).unwrap();
     }
     let sum: u32 = finished.iter().take(20).sum();
     let stats = team.statistics();

@@ -17,7 +17,6 @@ fn main() {
     if std::env::var("THREADTEAM_FREERTOS_COOPERATIVE").as_deref() == Ok("1") {
         b.use_preemption(false);
     }
-    b.compile()
-        .expect("compiling the FreeRTOS kernel (POSIX port) failed");
+    b.compile().expect("compiling the FreeRTOS kernel (POSIX port) failed");
     println!("cargo:rerun-if-changed=freertos");
 }

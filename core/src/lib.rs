@@ -13,6 +13,7 @@
 //! | [`Team`] | idle workers, busy workers and a FIFO backlog behind one coordinator ([`team`] has the state table) |
 //! | [`ThreadFactory`], [`Signal`] | the seam a platform backend implements (std threads, RTOS tasks) |
 //! | `ThreadWorker`, `pool` | (with `alloc`) one thread and a queue; a Team of them capped by a limit function |
+//! | [`GrowthPolicy`], [`Clock`], [`Pacing`], `adaptive_pool` | ([`policy`]) no hard cap: burst, then one new worker per interval while work waits; idle workers age out |
 //!
 //! # Storage modes
 //!
@@ -24,7 +25,7 @@
 //!
 //! # Features
 //!
-//! - `alloc`: boxed work, growable storage, `ThreadWorker`, `pool()`.
+//! - `alloc`: boxed work, growable storage, `ThreadWorker`, `pool()`, `adaptive_pool()`.
 //! - `std` (implies `alloc`): panics in work are caught and reported, [`StdLock`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -41,6 +42,7 @@ mod factory;
 mod lock;
 mod lock_worker;
 mod memory;
+pub mod policy;
 mod quit;
 mod storage;
 mod sync;
@@ -49,10 +51,14 @@ mod work;
 mod worker;
 
 #[cfg(feature = "alloc")]
+mod adaptive;
+#[cfg(feature = "alloc")]
 mod pool;
 #[cfg(feature = "alloc")]
 mod thread_worker;
 
+#[cfg(feature = "alloc")]
+pub use adaptive::{adaptive_pool, PacedPool};
 pub use error::{AlreadyQuit, SubmitError};
 pub use factory::{Signal, ThreadFactory};
 #[cfg(feature = "std")]
@@ -62,13 +68,14 @@ pub use lock_worker::LockWorker;
 pub use memory::MemoryWorker;
 #[cfg(feature = "alloc")]
 pub use memory::{create_memory_worker, Perform};
+pub use policy::{Clock, GrowthPolicy, ManualClock, Observation, Pacing};
 #[cfg(feature = "alloc")]
 pub use pool::{pool, Pool};
 pub use quit::Quit;
 #[cfg(feature = "alloc")]
 pub use storage::Growable;
 pub use storage::{Fixed, Queue, Seq, Storage};
-pub use team::{Coordinate, Failure, Job, Statistics, Team, TeamSlot, WorkerId};
+pub use team::{Backlogged, Coordinate, Failure, Job, Statistics, Team, TeamSlot, WorkerId};
 #[cfg(feature = "alloc")]
 pub use thread_worker::ThreadWorker;
 #[cfg(feature = "alloc")]

@@ -3,6 +3,10 @@
 //! One state machine serves both; it only talks to the two small traits [`Queue`] and
 //! [`Seq`], and a [`Storage`] picks the concrete types.
 
+use core::time::Duration;
+
+use crate::team::Backlogged;
+
 /// A FIFO queue. Implemented for [`heapless::Deque`] (fixed capacity) and, with `alloc`,
 /// `VecDeque` (grows).
 pub trait Queue<T>: Default {
@@ -156,12 +160,12 @@ mod heap {
 /// Picks the collections a [`Team`](crate::Team) keeps its backlog (of `W`) and its workers
 /// (of `Wk`) in.
 pub trait Storage<W, Wk> {
-    /// The FIFO backlog of work waiting for a worker.
-    type Backlog: Queue<W>;
+    /// The FIFO backlog of work waiting for a worker, each item with its submit time.
+    type Backlog: Queue<Backlogged<W>>;
     /// The worker slots: `Some` while the worker is alive.
     type Slots: Seq<Option<Wk>>;
-    /// Idle worker ids, most recently idled last.
-    type Ids: Seq<usize>;
+    /// Idle worker ids, each with the time it became idle; most recently idled last.
+    type Ids: Seq<(usize, Duration)>;
 }
 
 /// Fixed capacities: at most `BACKLOG` waiting items and `WORKERS` live workers.
@@ -170,9 +174,9 @@ pub trait Storage<W, Wk> {
 pub struct Fixed<const BACKLOG: usize, const WORKERS: usize>;
 
 impl<W, Wk, const B: usize, const N: usize> Storage<W, Wk> for Fixed<B, N> {
-    type Backlog = heapless::Deque<W, B>;
+    type Backlog = heapless::Deque<Backlogged<W>, B>;
     type Slots = heapless::Vec<Option<Wk>, N>;
-    type Ids = heapless::Vec<usize, N>;
+    type Ids = heapless::Vec<(usize, Duration), N>;
 }
 
 /// Heap storage that grows as needed (requires `alloc`).
@@ -182,7 +186,7 @@ pub struct Growable;
 
 #[cfg(feature = "alloc")]
 impl<W, Wk> Storage<W, Wk> for Growable {
-    type Backlog = alloc::collections::VecDeque<W>;
+    type Backlog = alloc::collections::VecDeque<Backlogged<W>>;
     type Slots = alloc::vec::Vec<Option<Wk>>;
-    type Ids = alloc::vec::Vec<usize>;
+    type Ids = alloc::vec::Vec<(usize, Duration)>;
 }

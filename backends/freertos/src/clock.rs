@@ -51,9 +51,7 @@ pub struct FreeRtosClock {
 impl FreeRtosClock {
     /// A clock; all clocks read the same ticks.
     pub const fn new() -> Self {
-        Self {
-            seen: critical_section::Mutex::new(Cell::new((0, 0))),
-        }
+        Self { seen: critical_section::Mutex::new(Cell::new((0, 0))) }
     }
 
     /// The number of ticks since the scheduler started, with wraps counted.

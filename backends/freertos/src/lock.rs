@@ -31,10 +31,7 @@ impl FreeRtosLock {
     /// # Errors
     /// [`FreeRtosError::OutOfMemory`] when the FreeRTOS heap has no room for the mutex.
     pub fn new() -> Result<Self, FreeRtosError> {
-        Ok(Self {
-            mutex: Mutex::new(())?,
-            owner: AtomicUsize::new(0),
-        })
+        Ok(Self { mutex: Mutex::new(())?, owner: AtomicUsize::new(0) })
     }
 }
 
@@ -43,9 +40,7 @@ impl RawLock for FreeRtosLock {
     /// When called from outside a FreeRTOS task (there is no task to own the lock), and
     /// when `f` panics (after releasing the lock).
     fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
-        let me = Task::current()
-            .expect("FreeRtosLock used outside a FreeRTOS task")
-            .raw_handle() as usize;
+        let me = Task::current().expect("FreeRtosLock used outside a FreeRTOS task").raw_handle() as usize;
         if self.owner.load(Ordering::Relaxed) == me {
             return Err(state);
         }

@@ -46,8 +46,5 @@ pub fn pool(
             }
         }
     };
-    Ok(Team::new(
-        LockWorker::new(FreeRtosLock::new()?),
-        Box::new(create) as Box<_>,
-    ))
+    Ok(Team::new(LockWorker::new(FreeRtosLock::new()?), Box::new(create) as Box<_>))
 }

@@ -20,9 +20,7 @@ pub struct FreeRtosSignal {
 
 impl core::fmt::Debug for FreeRtosSignal {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FreeRtosSignal")
-            .field("semaphore", &self.semaphore.raw_handle())
-            .finish()
+        f.debug_struct("FreeRtosSignal").field("semaphore", &self.semaphore.raw_handle()).finish()
     }
 }
 
@@ -32,9 +30,7 @@ impl FreeRtosSignal {
     /// # Errors
     /// [`FreeRtosError::OutOfMemory`] when the FreeRTOS heap has no room for the semaphore.
     pub fn new() -> Result<Self, FreeRtosError> {
-        Ok(Self {
-            semaphore: Semaphore::new_binary()?,
-        })
+        Ok(Self { semaphore: Semaphore::new_binary()? })
     }
 }
 
@@ -42,24 +38,14 @@ impl Signal for FreeRtosSignal {
     fn wait(&self) {
         // The longest single wait freertos-next can express is u32::MAX ticks (not
         // "forever" on 64-bit ports), so wait again until the token comes.
-        while self
-            .semaphore
-            .take(freertos_next::Duration::infinite())
-            .is_err()
-        {}
+        while self.semaphore.take(freertos_next::Duration::infinite()).is_err() {}
     }
 
     fn wait_timeout(&self, timeout: Duration) -> bool {
         let mut ticks = duration_to_ticks(timeout);
         loop {
-            let chunk = u32::try_from(ticks)
-                .unwrap_or(u32::MAX - 1)
-                .min(u32::MAX - 1);
-            if self
-                .semaphore
-                .take(freertos_next::Duration::ticks(chunk))
-                .is_ok()
-            {
+            let chunk = u32::try_from(ticks).unwrap_or(u32::MAX - 1).min(u32::MAX - 1);
+            if self.semaphore.take(freertos_next::Duration::ticks(chunk)).is_ok() {
                 return true;
             }
             ticks -= u64::from(chunk);

@@ -34,15 +34,9 @@ impl fmt::Display for SpawnError {
         match self {
             Self::OutOfMemory => f.write_str("the FreeRTOS heap is exhausted"),
             Self::InvalidPriority { priority, max } => {
-                write!(
-                    f,
-                    "task priority {priority} is not below configMAX_PRIORITIES ({max})"
-                )
+                write!(f, "task priority {priority} is not below configMAX_PRIORITIES ({max})")
             }
-            Self::InvalidStackDepth(words) => write!(
-                f,
-                "a stack of {words} words does not fit configSTACK_DEPTH_TYPE"
-            ),
+            Self::InvalidStackDepth(words) => write!(f, "a stack of {words} words does not fit configSTACK_DEPTH_TYPE"),
             Self::AlreadyStarted => f.write_str("this worker's task was already started"),
         }
     }
@@ -72,10 +66,7 @@ struct Name {
 
 impl Name {
     fn new() -> Self {
-        Self {
-            bytes: [0; 32],
-            len: 0,
-        }
+        Self { bytes: [0; 32], len: 0 }
     }
 
     fn as_ptr(&self) -> *const c_char {
@@ -107,10 +98,7 @@ fn create(
 ) -> Result<TaskId, SpawnError> {
     let max = ffi::threadteam_max_priorities();
     if c_ulong::from(priority) >= max {
-        return Err(SpawnError::InvalidPriority {
-            priority,
-            max: u32::try_from(max).unwrap_or(u32::MAX),
-        });
+        return Err(SpawnError::InvalidPriority { priority, max: u32::try_from(max).unwrap_or(u32::MAX) });
     }
     let mut handle: *mut c_void = core::ptr::null_mut();
     // SAFETY: `name` is NUL-terminated and outlives the call (FreeRTOS copies it); `handle`
@@ -163,12 +151,7 @@ pub fn spawn(
     spawn_boxed(&task_name, stack_words, priority, Box::new(main))
 }
 
-fn spawn_boxed(
-    name: &Name,
-    stack_words: u32,
-    priority: u8,
-    main: Closure,
-) -> Result<TaskId, SpawnError> {
+fn spawn_boxed(name: &Name, stack_words: u32, priority: u8, main: Closure) -> Result<TaskId, SpawnError> {
     let arg = Box::into_raw(Box::new(main)).cast::<c_void>();
     create(name, stack_words, priority, run_boxed, arg).inspect_err(|_| {
         // SAFETY: the task was not created, so `arg` is still ours, from `Box::into_raw`.
@@ -229,12 +212,7 @@ pub struct FreeRtosThreadFactory {
 impl FreeRtosThreadFactory {
     /// Tasks named after `name`, with a stack of `stack_words` words and `priority`.
     pub const fn new(name: &'static str, stack_words: u32, priority: u8) -> Self {
-        Self {
-            name,
-            stack_words,
-            priority,
-            started: AtomicU32::new(0),
-        }
+        Self { name, stack_words, priority, started: AtomicU32::new(0) }
     }
 
     /// The priority of the tasks it starts.

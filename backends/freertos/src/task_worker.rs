@@ -91,12 +91,7 @@ impl<T: Work + Send + 'static, const N: usize> TaskWorker<T, N> {
     /// # Errors
     /// [`SpawnError::AlreadyStarted`] if it has a task already; the FreeRTOS errors of task
     /// creation otherwise, after which `start` may be tried again.
-    pub fn start(
-        &'static self,
-        name: &str,
-        stack_words: u32,
-        priority: u8,
-    ) -> Result<&'static Self, SpawnError> {
+    pub fn start(&'static self, name: &str, stack_words: u32, priority: u8) -> Result<&'static Self, SpawnError> {
         if self.started.swap(true, Ordering::AcqRel) {
             return Err(SpawnError::AlreadyStarted);
         }
@@ -121,9 +116,7 @@ impl<T: Work + Send + 'static, const N: usize> StaticMain for TaskWorker<T, N> {
             while self.inbox.perform() {}
             // Clear every bit on the way out; an infinite wait is u32::MAX ticks, so a
             // timeout just means "wait again".
-            let Ok(bits) =
-                me.wait_for_notification(0, u32::MAX, freertos_next::Duration::infinite())
-            else {
+            let Ok(bits) = me.wait_for_notification(0, u32::MAX, freertos_next::Duration::infinite()) else {
                 continue;
             };
             if bits & QUIT != 0 {

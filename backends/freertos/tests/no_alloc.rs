@@ -17,9 +17,7 @@ use std::alloc::System;
 use std::sync::OnceLock;
 
 use common::{check, scenario, settled_tasks, tasks, wait_until, PRIO, STACK};
-use threadteam_core::{
-    Coordinate, Fixed, FnWork, Job, LockWorker, Statistics, Team, TeamSlot, Work, Worker,
-};
+use threadteam_core::{Coordinate, Fixed, FnWork, Job, LockWorker, Statistics, Team, TeamSlot, Work, Worker};
 use threadteam_freertos::freertos_next::{CurrentTask, Duration, FreeRtosAllocator, Semaphore};
 use threadteam_freertos::{spawn, FreeRtosLock, SpawnError, TaskWorker};
 
@@ -52,8 +50,7 @@ const BACKLOG: usize = 4;
 
 type Wk<W> = &'static TaskWorker<Job<W>, 1>;
 type Coordinator<W> = LockWorker<Coordinate<W>, FreeRtosLock, heapless::Deque<Coordinate<W>, 8>>;
-type FixedTeam<W> =
-    Team<W, Wk<W>, Coordinator<W>, fn(&Statistics) -> Option<Wk<W>>, Fixed<BACKLOG, LIMIT>>;
+type FixedTeam<W> = Team<W, Wk<W>, Coordinator<W>, fn(&Statistics) -> Option<Wk<W>>, Fixed<BACKLOG, LIMIT>>;
 
 /// Every worker there will ever be: each starts one task, once.
 static WORKERS: [TaskWorker<Job<FnWork>, 1>; 16] = [const { TaskWorker::new() }; 16];
@@ -77,24 +74,15 @@ fn create(stats: &Statistics) -> Option<Wk<FnWork>> {
 }
 
 fn new_team(slot: &'static TeamSlot<FixedTeam<FnWork>>) -> &'static FixedTeam<FnWork> {
-    let coordinator =
-        LockWorker::new(FreeRtosLock::new().expect("room for the coordinator's mutex"));
-    Team::new_static(
-        slot,
-        coordinator,
-        create as fn(&Statistics) -> Option<Wk<FnWork>>,
-        None,
-    )
+    let coordinator = LockWorker::new(FreeRtosLock::new().expect("room for the coordinator's mutex"));
+    Team::new_static(slot, coordinator, create as fn(&Statistics) -> Option<Wk<FnWork>>, None)
 }
 
 fn main() {
     common::run("no_alloc", || {
         scenario("several_tasks_submit_fn_work", several_tasks_submit_fn_work);
         scenario("full_backlog_hands_work_back", full_backlog_hands_work_back);
-        scenario(
-            "failed_task_creation_keeps_work",
-            failed_task_creation_keeps_work,
-        );
+        scenario("failed_task_creation_keeps_work", failed_task_creation_keeps_work);
         scenario("user_enum_work", user_enum_work);
     })
 }
@@ -142,9 +130,7 @@ fn several_tasks_submit_fn_work() {
         .unwrap();
     }
     let a2 = ALLOCATIONS.load(SeqCst);
-    let all_ran = wait_until(EVENTUALLY, || {
-        SUBMITTED.load(SeqCst) == SUBMITTERS && RAN.load(SeqCst) == ITEMS
-    });
+    let all_ran = wait_until(EVENTUALLY, || SUBMITTED.load(SeqCst) == SUBMITTERS && RAN.load(SeqCst) == ITEMS);
     let quiet = wait_until(EVENTUALLY, || {
         let s = team.statistics();
         s.busy_workers == 0 && s.backlogged == 0
@@ -177,11 +163,7 @@ fn several_tasks_submit_fn_work() {
             && end.workers() == 0,
         format!("after the burst {s:?}; after quit {end:?}"),
     );
-    check(
-        "quit deletes the worker tasks",
-        finished,
-        format!("{} tasks alive (base {base})", tasks()),
-    );
+    check("quit deletes the worker tasks", finished, format!("{} tasks alive (base {base})", tasks()));
     let rust_allocations = (a1 - a0) + (a3 - a2);
     check(
         "no Rust heap allocation",
@@ -208,16 +190,10 @@ fn full_backlog_hands_work_back() {
     let team = new_team(&SLOT);
 
     team.grow(2).unwrap();
-    let grown =
-        team.statistics().idle_workers == 2 && wait_until(EVENTUALLY, || tasks() == base + 2);
+    let grown = team.statistics().idle_workers == 2 && wait_until(EVENTUALLY, || tasks() == base + 2);
     team.shrink(Some(1)).unwrap();
-    let shrunk =
-        team.statistics().idle_workers == 1 && wait_until(EVENTUALLY, || tasks() == base + 1);
-    check(
-        "grow and shrink start and delete tasks",
-        grown && shrunk,
-        format!("{:?}", team.statistics()),
-    );
+    let shrunk = team.statistics().idle_workers == 1 && wait_until(EVENTUALLY, || tasks() == base + 1);
+    check("grow and shrink start and delete tasks", grown && shrunk, format!("{:?}", team.statistics()));
 
     // LIMIT workers each block on the gate; BACKLOG more wait; the next is handed back.
     for n in 0..LIMIT + BACKLOG {
@@ -229,10 +205,7 @@ fn full_backlog_hands_work_back() {
     check(
         "a full backlog hands work back",
         back && s.busy_workers == LIMIT && s.backlogged == BACKLOG && s.idle_workers == 0,
-        format!(
-            "{s:?}; refused: {refused:?} carrying arg {:#x}",
-            refused.work().arg
-        ),
+        format!("{s:?}; refused: {refused:?} carrying arg {:#x}", refused.work().arg),
     );
 
     for _ in 0..LIMIT + BACKLOG {
@@ -242,25 +215,14 @@ fn full_backlog_hands_work_back() {
     let drained = wait_until(EVENTUALLY, || GATED_SUM.load(SeqCst) == expected);
     let resubmitted = team.submit(refused.into_inner());
     GATE.get().unwrap().give();
-    let all = wait_until(EVENTUALLY, || {
-        GATED_SUM.load(SeqCst) == expected + (1 << 20)
-    });
+    let all = wait_until(EVENTUALLY, || GATED_SUM.load(SeqCst) == expected + (1 << 20));
     team.quit().unwrap();
     let finished = wait_until(EVENTUALLY, || team.is_finished() && tasks() == base);
     let s = team.statistics();
     check(
         "the handed-back item runs once there is room; quit deletes tasks",
-        drained
-            && resubmitted.is_ok()
-            && all
-            && finished
-            && s.workers() == 0
-            && s.workers_created == s.workers_retired,
-        format!(
-            "sum {:#x}; {s:?}; {} tasks (base {base})",
-            GATED_SUM.load(SeqCst),
-            tasks()
-        ),
+        drained && resubmitted.is_ok() && all && finished && s.workers() == 0 && s.workers_created == s.workers_retired,
+        format!("sum {:#x}; {s:?}; {} tasks (base {base})", GATED_SUM.load(SeqCst), tasks()),
     );
 }
 
@@ -299,10 +261,7 @@ fn failed_task_creation_keeps_work() {
             && LATE.load(SeqCst) == 0
             && errors == 1
             && LAST_START_ERROR.get() == Some(&SpawnError::OutOfMemory),
-        format!(
-            "{s:?}; {errors} start error(s), last {:?}",
-            LAST_START_ERROR.get()
-        ),
+        format!("{s:?}; {errors} start error(s), last {:?}", LAST_START_ERROR.get()),
     );
     for (p, layout) in taken {
         // SAFETY: allocated above with this layout, freed once.
@@ -346,30 +305,15 @@ fn create_cmd_worker(stats: &Statistics) -> Option<Wk<Cmd>> {
     if stats.workers() >= 1 {
         return None;
     }
-    CMD_WORKERS
-        .iter()
-        .find(|w| !w.is_started())?
-        .start("cmd", STACK, PRIO)
-        .ok()
+    CMD_WORKERS.iter().find(|w| !w.is_started())?.start("cmd", STACK, PRIO).ok()
 }
 
 fn user_enum_work() {
     static SLOT: TeamSlot<FixedTeam<Cmd>> = TeamSlot::new();
     let base = settled_tasks();
     let coordinator = LockWorker::new(FreeRtosLock::new().unwrap());
-    let team = Team::new_static(
-        &SLOT,
-        coordinator,
-        create_cmd_worker as fn(&Statistics) -> Option<Wk<Cmd>>,
-        None,
-    );
-    let cmds = [
-        Cmd::Add(1),
-        Cmd::Add(2),
-        Cmd::Double,
-        Cmd::Add(4),
-        Cmd::Double,
-    ];
+    let team = Team::new_static(&SLOT, coordinator, create_cmd_worker as fn(&Statistics) -> Option<Wk<Cmd>>, None);
+    let cmds = [Cmd::Add(1), Cmd::Add(2), Cmd::Double, Cmd::Add(4), Cmd::Double];
     for cmd in cmds {
         let mut cmd = cmd;
         while let Err(refused) = team.submit(cmd) {

@@ -12,8 +12,7 @@ use common::{check, scenario, settled_tasks, tasks, wait_until, PRIO, STACK};
 use threadteam_core::{BoxedWork, RawLock, Signal, Worker};
 use threadteam_freertos::freertos_next::{CurrentTask, Duration, FreeRtosAllocator, Semaphore};
 use threadteam_freertos::{
-    pool, spawn, FreeRtosClock, FreeRtosLock, FreeRtosPool, FreeRtosSignal, FreeRtosThreadFactory,
-    SpawnError,
+    pool, spawn, FreeRtosClock, FreeRtosLock, FreeRtosPool, FreeRtosSignal, FreeRtosThreadFactory, SpawnError,
 };
 
 /// Generous bound for "eventually" (ticks): every wait here normally ends within a few.
@@ -22,18 +21,9 @@ const EVENTUALLY: u32 = 5_000;
 fn main() {
     common::run("team", || {
         scenario("signal_and_clock", signal_and_clock);
-        scenario(
-            "lock_is_exclusive_and_refuses_reentry",
-            lock_is_exclusive_and_refuses_reentry,
-        );
-        scenario(
-            "many_submitters_every_item_once",
-            many_submitters_every_item_once,
-        );
-        scenario(
-            "grow_shrink_and_quit_delete_tasks",
-            grow_shrink_and_quit_delete_tasks,
-        );
+        scenario("lock_is_exclusive_and_refuses_reentry", lock_is_exclusive_and_refuses_reentry);
+        scenario("many_submitters_every_item_once", many_submitters_every_item_once);
+        scenario("grow_shrink_and_quit_delete_tasks", grow_shrink_and_quit_delete_tasks);
         scenario(
             "heap_exhaustion_leaves_work_queued_and_reports_it",
             heap_exhaustion_leaves_work_queued_and_reports_it,
@@ -52,11 +42,7 @@ fn signal_and_clock() {
     sig.notify();
     let first = sig.wait_timeout(ms(0));
     let second = sig.wait_timeout(ms(0));
-    check(
-        "signal keeps one token",
-        first && !second,
-        format!("two notifies, then polls: {first}, {second}"),
-    );
+    check("signal keeps one token", first && !second, format!("two notifies, then polls: {first}, {second}"));
 
     let t0 = clock.now();
     let timed_out = !sig.wait_timeout(ms(20));
@@ -78,11 +64,7 @@ fn signal_and_clock() {
     CurrentTask::delay(Duration::ticks(5)); // let it reach wait() (not needed for correctness)
     sig.notify();
     let ok = woke.take(Duration::ticks(EVENTUALLY)).is_ok();
-    check(
-        "signal wakes a waiting task",
-        ok,
-        "notify from another task",
-    );
+    check("signal wakes a waiting task", ok, "notify from another task");
 
     let a = clock.now();
     CurrentTask::delay(Duration::ticks(10));
@@ -90,23 +72,14 @@ fn signal_and_clock() {
     check(
         "clock follows the tick",
         clock.tick_rate_hz() == 1000 && b - a >= ms(10) && b - a < ms(1_000) && clock.ticks() >= 10,
-        format!(
-            "{} Hz; delay(10 ticks) measured {:?}; now {:?}",
-            clock.tick_rate_hz(),
-            b - a,
-            b
-        ),
+        format!("{} Hz; delay(10 ticks) measured {:?}; now {:?}", clock.tick_rate_hz(), b - a, b),
     );
 }
 
 fn lock_is_exclusive_and_refuses_reentry() {
     let lock = Arc::new(FreeRtosLock::new().unwrap());
     let nested = lock.with(1, |one| (one, lock.with(2, |two| two)));
-    check(
-        "lock refuses re-entry",
-        nested == Ok((1, Err(2))),
-        format!("{nested:?}"),
-    );
+    check("lock refuses re-entry", nested == Ok((1, Err(2))), format!("{nested:?}"));
 
     // Load, yield, store under the lock: any overlap between tasks would lose updates.
     const TASKS: u32 = 3;
@@ -128,9 +101,7 @@ fn lock_is_exclusive_and_refuses_reentry() {
         })
         .unwrap();
     }
-    let joined = (0..TASKS)
-        .filter(|_| done.take(Duration::ticks(EVENTUALLY)).is_ok())
-        .count();
+    let joined = (0..TASKS).filter(|_| done.take(Duration::ticks(EVENTUALLY)).is_ok()).count();
     let total = counter.load(SeqCst);
     check(
         "lock excludes other tasks",
@@ -140,12 +111,7 @@ fn lock_is_exclusive_and_refuses_reentry() {
 }
 
 fn new_pool(limit: usize, errors: Arc<Mutex<Vec<SpawnError>>>) -> Arc<FreeRtosPool> {
-    pool(
-        move || limit,
-        FreeRtosThreadFactory::new("worker", STACK, PRIO),
-        move |e| errors.lock().push(*e),
-    )
-    .unwrap()
+    pool(move || limit, FreeRtosThreadFactory::new("worker", STACK, PRIO), move |e| errors.lock().push(*e)).unwrap()
 }
 
 /// The test's record of start errors: a FreeRTOS mutex, since the reporting task and the
@@ -158,11 +124,7 @@ impl<T> Mutex<T> {
     }
     fn lock(
         &self,
-    ) -> threadteam_freertos::freertos_next::MutexGuard<
-        '_,
-        T,
-        threadteam_freertos::freertos_next::MutexNormal,
-    > {
+    ) -> threadteam_freertos::freertos_next::MutexGuard<'_, T, threadteam_freertos::freertos_next::MutexNormal> {
         self.0.lock(Duration::infinite()).unwrap()
     }
 }
@@ -207,14 +169,8 @@ fn many_submitters_every_item_once() {
         })
         .unwrap();
     }
-    let submitters_done = (0..SUBMITTERS)
-        .filter(|_| submitted.take(Duration::ticks(EVENTUALLY)).is_ok())
-        .count();
-    let all_ran = ALL_RAN
-        .get()
-        .unwrap()
-        .take(Duration::ticks(EVENTUALLY))
-        .is_ok();
+    let submitters_done = (0..SUBMITTERS).filter(|_| submitted.take(Duration::ticks(EVENTUALLY)).is_ok()).count();
+    let all_ran = ALL_RAN.get().unwrap().take(Duration::ticks(EVENTUALLY)).is_ok();
     let quiet = wait_until(EVENTUALLY, || {
         let s = team.statistics();
         s.busy_workers == 0 && s.backlogged == 0
@@ -251,10 +207,7 @@ fn many_submitters_every_item_once() {
     check(
         "quit ends every worker task",
         finished && gone && s.workers() == 0 && s.workers_retired == 4,
-        format!(
-            "finished {finished}; tasks {} (base {base}); {s:?}",
-            tasks()
-        ),
+        format!("finished {finished}; tasks {} (base {base}); {s:?}", tasks()),
     );
 }
 
@@ -263,25 +216,13 @@ fn grow_shrink_and_quit_delete_tasks() {
     let team = new_pool(8, no_errors());
     team.grow(3).unwrap();
     let s = team.statistics();
-    let grown = s.idle_workers == 3
-        && s.workers_created == 3
-        && wait_until(EVENTUALLY, || tasks() == base + 3);
-    check(
-        "grow creates tasks",
-        grown,
-        format!("{s:?}; tasks {} (base {base})", tasks()),
-    );
+    let grown = s.idle_workers == 3 && s.workers_created == 3 && wait_until(EVENTUALLY, || tasks() == base + 3);
+    check("grow creates tasks", grown, format!("{s:?}; tasks {} (base {base})", tasks()));
 
     team.shrink(Some(2)).unwrap();
     let s = team.statistics();
-    let shrunk = s.idle_workers == 1
-        && s.workers_retired == 2
-        && wait_until(EVENTUALLY, || tasks() == base + 1);
-    check(
-        "shrink deletes idle tasks",
-        shrunk,
-        format!("{s:?}; tasks {} (base {base})", tasks()),
-    );
+    let shrunk = s.idle_workers == 1 && s.workers_retired == 2 && wait_until(EVENTUALLY, || tasks() == base + 1);
+    check("shrink deletes idle tasks", shrunk, format!("{s:?}; tasks {} (base {base})", tasks()));
 
     // A busy worker is not interrupted: shrinking everything leaves a debt it pays when done.
     let gate = Arc::new(Semaphore::new_binary().unwrap());
@@ -299,14 +240,10 @@ fn grow_shrink_and_quit_delete_tasks() {
         && s.idle_workers == 0
         && s.shrink_debt == 1
         && wait_until(EVENTUALLY, || tasks() == base + 1);
-    check(
-        "shrink waits for busy work",
-        debt,
-        format!("{s:?}; tasks {} (base {base})", tasks()),
-    );
+    check("shrink waits for busy work", debt, format!("{s:?}; tasks {} (base {base})", tasks()));
     gate.give();
-    let paid = wait_until(EVENTUALLY, || team.statistics().workers() == 0)
-        && wait_until(EVENTUALLY, || tasks() == base);
+    let paid =
+        wait_until(EVENTUALLY, || team.statistics().workers() == 0) && wait_until(EVENTUALLY, || tasks() == base);
     let s = team.statistics();
     check(
         "the debt retires the worker after its item",
@@ -320,19 +257,13 @@ fn grow_shrink_and_quit_delete_tasks() {
 
     team.grow(2).unwrap();
     team.quit().unwrap();
-    let finished =
-        wait_until(EVENTUALLY, || team.is_finished()) && wait_until(EVENTUALLY, || tasks() == base);
-    let refused = team
-        .submit(Box::new(|| ()))
-        .map_err(|e| e.is_already_quit());
+    let finished = wait_until(EVENTUALLY, || team.is_finished()) && wait_until(EVENTUALLY, || tasks() == base);
+    let refused = team.submit(Box::new(|| ())).map_err(|e| e.is_already_quit());
     let s = team.statistics();
     check(
         "quit deletes the rest and refuses work",
         finished && refused == Err(true) && s.workers_created == 6 && s.workers_retired == 6,
-        format!(
-            "{s:?}; tasks {} (base {base}); submit after quit: {refused:?}",
-            tasks()
-        ),
+        format!("{s:?}; tasks {} (base {base}); submit after quit: {refused:?}", tasks()),
     );
 }
 
@@ -369,8 +300,7 @@ fn heap_exhaustion_leaves_work_queued_and_reports_it() {
     let free_before = FreeRtosAllocator.get_free_size();
     let taken = exhaust_heap(1024);
     let free_exhausted = FreeRtosAllocator.get_free_size();
-    team.submit(Box::new(move || r.store(true, SeqCst)))
-        .unwrap();
+    team.submit(Box::new(move || r.store(true, SeqCst))).unwrap();
     let s = team.statistics();
     let reported = errors.lock().clone();
     let free_after_failure = FreeRtosAllocator.get_free_size();
@@ -393,8 +323,8 @@ fn heap_exhaustion_leaves_work_queued_and_reports_it() {
         unsafe { FreeRtosAllocator.dealloc(p, l) };
     }
     team.pump().unwrap();
-    let served = wait_until(EVENTUALLY, || ran.load(SeqCst))
-        && wait_until(EVENTUALLY, || team.statistics().busy_workers == 0);
+    let served =
+        wait_until(EVENTUALLY, || ran.load(SeqCst)) && wait_until(EVENTUALLY, || team.statistics().busy_workers == 0);
     let s = team.statistics();
     check(
         "with room again, pump serves the work",
@@ -408,8 +338,6 @@ fn heap_exhaustion_leaves_work_queued_and_reports_it() {
     check(
         "the heap comes back",
         clean && free_end + 512 >= free_before,
-        format!(
-            "free {free_before} before, {free_end} after quit (the pool's mutex is still alive)"
-        ),
+        format!("free {free_before} before, {free_end} after quit (the pool's mutex is still alive)"),
     );
 }

@@ -17,6 +17,8 @@ pub(crate) enum Event<W> {
     Shrink(Option<usize>),
     Quit,
     Pump,
+    Tick,
+    Policy(crate::GrowthPolicy),
 }
 
 impl<W> Event<W> {
@@ -169,6 +171,8 @@ impl<W> fmt::Debug for Coordinate<W> {
             Event::Shrink(_) => "Shrink",
             Event::Quit => "Quit",
             Event::Pump => "Pump",
+            Event::Tick => "Tick",
+            Event::Policy(_) => "Policy",
         };
         f.debug_tuple("Coordinate").field(&format_args!("{name}")).finish()
     }

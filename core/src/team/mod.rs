@@ -16,7 +16,13 @@
 //! | `grow(n)` | cancel up to `n` units of debt; create the rest, each served like a hand-back |
 //! | `shrink(n)` | per unit: retire the coldest idle worker, else `debt += 1` while `debt < busy` |
 //! | `quit()` | `quitting`; retire every idle worker; **finish** |
+//! | `tick()` (a timer, with a [policy](crate::policy)) | retire idle workers past keep-alive, coldest first, down to `min`; then **pump** |
 //! | **finish** | when quitting and `busy == 0`: serve any backlog with new workers if possible; else `finished`, quit the coordinator; what is left can be [reclaimed](Team::reclaim) |
+//!
+//! With a [`GrowthPolicy`] (see [`Pacing`]), creation in **pump** is
+//! paced by the policy (an explicit `grow` and work left at quit only respect its `max`),
+//! each idle worker and backlogged item carries a time stamp from the [`Clock`](crate::Clock), and after
+//! every event the Team publishes its [next deadline](Team::next_deadline) for a timer.
 //!
 //! Invariants when the coordinator is quiescent: idle workers imply an empty backlog;
 //! `debt <= busy`; a worker is busy from dispatch until its hand-back has been coordinated.
@@ -37,9 +43,10 @@ mod link;
 mod state;
 
 use core::fmt;
+use core::time::Duration;
 
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
-use crate::{AlreadyQuit, ExclusiveWorker, Quit, Storage, SubmitError, Work, Worker};
+use crate::{AlreadyQuit, ExclusiveWorker, GrowthPolicy, Pacing, Quit, Storage, SubmitError, Work, Worker};
 
 pub use link::{Coordinate, Job};
 use link::{Event, Link, SelfLink, TeamLink};
@@ -71,12 +78,35 @@ pub struct Statistics {
     pub high_water: usize,
     /// Work items that failed (panicked) so far.
     pub failures: u64,
+    /// How long the oldest backlogged item has waited; `None` when the backlog is empty or
+    /// the Team has no clock (only a [paced](Pacing) Team has one).
+    pub oldest_backlog_age: Option<Duration>,
 }
 
 impl Statistics {
     /// Idle plus busy workers.
     pub fn workers(&self) -> usize {
         self.idle_workers + self.busy_workers
+    }
+}
+
+/// An item in a Team's backlog: the work and when it was submitted, by the Team's
+/// [`Clock`](crate::Clock) (zero without one). Storage holds these; see [`Storage`].
+#[derive(Debug)]
+pub struct Backlogged<W> {
+    pub(crate) since: Duration,
+    pub(crate) work: W,
+}
+
+impl<W> Backlogged<W> {
+    /// When it was submitted.
+    pub fn since(&self) -> Duration {
+        self.since
+    }
+
+    /// The work.
+    pub fn work(&self) -> &W {
+        &self.work
     }
 }
 
@@ -200,8 +230,16 @@ impl Published {
             workers_retired: self.retired.load(a) as u64,
             high_water: self.high_water.load(a),
             failures: self.failures.load(a) as u64,
+            oldest_backlog_age: None,
         }
     }
+}
+
+/// What a paced Team publishes for its timer and its statistics.
+#[derive(Default)]
+struct Timing {
+    deadline: Option<Duration>,
+    oldest_backlogged_since: Option<Duration>,
 }
 
 struct Core<W, Wk, F, S: Storage<W, Wk>> {
@@ -258,6 +296,8 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     hook: Hook,
     link: spin::Once<SelfLink<W>>,
+    pacing: Option<Pacing>,
+    timing: Mutex<Timing>,
 }
 
 /// A place for a Team that lives forever, for programs without an allocator:
@@ -299,8 +339,8 @@ where
     S::Slots: Send,
     S::Ids: Send,
 {
-    fn build(coordinator: C, create_worker: F, hook: Hook) -> Self {
-        let state = TeamState::new();
+    fn build(coordinator: C, create_worker: F, hook: Hook, pacing: Option<Pacing>) -> Self {
+        let state = TeamState::new(pacing.as_ref().map(|p| p.policy));
         let capacity = state.backlog_capacity();
         Self {
             quit: Quit::new(),
@@ -311,6 +351,8 @@ where
             capacity,
             hook,
             link: spin::Once::new(),
+            pacing,
+            timing: Mutex::new(Timing::default()),
         }
     }
 
@@ -328,7 +370,28 @@ where
         let mut fresh = false;
         let team = slot.0.call_once(|| {
             fresh = true;
-            Self::build(coordinator, create_worker, hook.map_or(Hook::Default, Hook::Fn))
+            Self::build(coordinator, create_worker, hook.map_or(Hook::Default, Hook::Fn), None)
+        });
+        assert!(fresh, "TeamSlot already holds a Team");
+        team.link.call_once(|| SelfLink::Static(team));
+        team
+    }
+
+    /// Like [`Team::new_static`], for a Team that follows a growth policy (see [`Pacing`]).
+    ///
+    /// # Panics
+    /// If `slot` already holds a Team.
+    pub fn new_static_paced(
+        slot: &'static TeamSlot<Self>,
+        coordinator: C,
+        create_worker: F,
+        hook: Option<fn(&Failure)>,
+        pacing: Pacing,
+    ) -> &'static Self {
+        let mut fresh = false;
+        let team = slot.0.call_once(|| {
+            fresh = true;
+            Self::build(coordinator, create_worker, hook.map_or(Hook::Default, Hook::Fn), Some(pacing))
         });
         assert!(fresh, "TeamSlot already holds a Team");
         team.link.call_once(|| SelfLink::Static(team));
@@ -339,9 +402,53 @@ where
         self.link.get().and_then(SelfLink::get)
     }
 
-    /// The counts as last published by the coordinator. See [`Statistics`].
+    /// The counts as last published by the coordinator. See [`Statistics`]. The age of the
+    /// oldest backlogged item is measured now, from its published submit time.
     pub fn statistics(&self) -> Statistics {
-        self.published.load()
+        let mut stats = self.published.load();
+        if let Some(pacing) = &self.pacing {
+            let since = self.timing.lock().oldest_backlogged_since;
+            stats.oldest_backlog_age = since.map(|since| pacing.clock.now().saturating_sub(since));
+        }
+        stats
+    }
+
+    /// The growth policy, for a [paced](Pacing) Team.
+    pub fn policy(&self) -> Option<GrowthPolicy> {
+        self.core.lock().state.policy()
+    }
+
+    /// Replaces the growth policy of a [paced](Pacing) Team (Twisted's `adjustPoolsize`):
+    /// workers are started up to the new `min` at once, idle workers beyond it age out by
+    /// the new keep-alive, and waiting work is served under the new limits (lowering `max`
+    /// retires no busy worker). A Team without a policy ignores it.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] after [`quit`](Worker::quit).
+    ///
+    /// # Panics
+    /// If the coordinator's fixed-capacity queue is full.
+    pub fn set_policy(&self, policy: GrowthPolicy) -> Result<(), AlreadyQuit> {
+        self.control(Event::Policy(policy))
+    }
+
+    /// When the Team next needs a [`tick`](Team::tick), on its clock: an idle worker's
+    /// keep-alive expires, or waiting work may get a new worker (or a failed creation is
+    /// retried). `None`: not until some other event; a timer may sleep until woken.
+    /// Always `None` without a policy. Published at the end of each coordinated event.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        self.timing.lock().deadline
+    }
+
+    /// Tells the Team that time has passed: with a policy, idle workers past their
+    /// keep-alive retire (down to `min`) and waiting work gets a new worker if the pace now
+    /// allows it. A timer calls it at [`next_deadline`](Team::next_deadline). Without a
+    /// policy it is [`pump`](Team::pump).
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] once quitting has completed.
+    pub fn tick(&self) -> Result<(), AlreadyQuit> {
+        self.send(Event::Tick).map_err(|_| AlreadyQuit)
     }
 
     /// Whether [`quit`](Worker::quit) has been called.
@@ -407,7 +514,8 @@ where
         let work = core.state.remove_backlogged(matches);
         if work.is_some() {
             self.unreserve();
-            self.published.store(&core.state.statistics());
+            let now = self.now();
+            self.publish(&core.state, now);
         }
         work
     }
@@ -434,11 +542,40 @@ where
         }
     }
 
+    fn now(&self) -> Option<Duration> {
+        self.pacing.as_ref().map(|pacing| pacing.clock.now())
+    }
+
+    /// Publishes the counts and, for a paced Team, the timing; wakes the timer when its
+    /// deadline moved earlier or the Team has finished.
+    fn publish(&self, state: &TeamState<W, Wk, S>, now: Option<Duration>) {
+        self.published.store(&state.statistics());
+        self.published.store_finished(state.is_finished());
+        let Some(pacing) = &self.pacing else { return };
+        let deadline = state.next_deadline(now);
+        let earlier = {
+            let mut timing = self.timing.lock();
+            let earlier = match (deadline, timing.deadline) {
+                (Some(new), Some(old)) => new < old,
+                (new, _) => new.is_some(),
+            };
+            timing.deadline = deadline;
+            timing.oldest_backlogged_since = state.oldest_backlogged_since();
+            earlier
+        };
+        if earlier || state.is_finished() {
+            if let Some(wake) = &pacing.wake {
+                wake.notify();
+            }
+        }
+    }
+
     /// Applies one event to the state; runs inside the coordinator.
     fn apply(&self, event: Event<W>, link: &Link<W>) {
         let mut core = self.core.lock();
         let Core { state, create_worker } = &mut *core;
-        let mut fx = Fx { team: self, link, create_worker };
+        let now = self.now();
+        let mut fx = Fx { team: self, link, create_worker, now };
         match event {
             Event::Submit(work) => {
                 if state.submit(work, &mut fx).is_err() {
@@ -450,9 +587,10 @@ where
             Event::Shrink(n) => state.shrink(n, &mut fx),
             Event::Quit => state.quit(&mut fx),
             Event::Pump => state.pump(&mut fx),
+            Event::Tick => state.tick(&mut fx),
+            Event::Policy(policy) => state.set_policy(policy, &mut fx),
         }
-        self.published.store(&state.statistics());
-        self.published.store_finished(state.is_finished());
+        self.publish(state, now);
     }
 }
 
@@ -467,7 +605,7 @@ where
     /// A Team over `coordinator` that makes workers with `create_worker`. It starts with no
     /// worker: they are created on demand or by [`grow`](Team::grow).
     pub fn new(coordinator: C, create_worker: F) -> alloc::sync::Arc<Self> {
-        Self::arc(Self::build(coordinator, create_worker, Hook::Default))
+        Self::arc(Self::build(coordinator, create_worker, Hook::Default, None))
     }
 
     /// Like [`Team::new`], reporting failed work to `hook` instead of stderr. The hook runs
@@ -477,7 +615,21 @@ where
         create_worker: F,
         hook: impl Fn(&Failure) + Send + Sync + 'static,
     ) -> alloc::sync::Arc<Self> {
-        Self::arc(Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook))))
+        Self::arc(Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook)), None))
+    }
+
+    /// A Team that grows and shrinks by a [`GrowthPolicy`] (see [`Pacing`]): `create_worker`
+    /// is only asked for a worker when the policy allows one. Something must call
+    /// [`tick`](Team::tick) at each [`next_deadline`](Team::next_deadline) for keep-alive
+    /// and paced growth to happen without other events; `adaptive_pool` runs such a timer.
+    /// Failed work is reported to `hook`, as with [`Team::with_failure_hook`].
+    pub fn paced(
+        coordinator: C,
+        create_worker: F,
+        hook: impl Fn(&Failure) + Send + Sync + 'static,
+        pacing: Pacing,
+    ) -> alloc::sync::Arc<Self> {
+        Self::arc(Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook)), Some(pacing)))
     }
 
     fn arc(team: Self) -> alloc::sync::Arc<Self> {
@@ -493,6 +645,7 @@ struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     team: &'a Team<W, Wk, C, F, S>,
     link: &'a Link<W>,
     create_worker: &'a mut F,
+    now: Option<Duration>,
 }
 
 impl<W: 'static, Wk, C, F, S> Effects<W, Wk> for Fx<'_, W, Wk, C, F, S>
@@ -502,6 +655,10 @@ where
     F: FnMut(&Statistics) -> Option<Wk>,
     S: Storage<W, Wk>,
 {
+    fn now(&self) -> Option<Duration> {
+        self.now
+    }
+
     fn create(&mut self, stats: &Statistics) -> Option<Wk> {
         (self.create_worker)(stats)
     }
@@ -608,6 +765,15 @@ where
             Ok(()) => Ok(()),
             Err(SubmitError::AlreadyQuit(_)) => Ok(()),
             Err(SubmitError::BacklogFull(_)) => panic!("threadteam: the coordinator's queue is full"),
+        }
+    }
+}
+
+impl<W: 'static, Wk, C, F, S: Storage<W, Wk>> Drop for Team<W, Wk, C, F, S> {
+    fn drop(&mut self) {
+        // A timer sleeping without a deadline must notice that its Team is gone.
+        if let Some(wake) = self.pacing.as_ref().and_then(|pacing| pacing.wake.as_ref()) {
+            wake.notify();
         }
     }
 }

@@ -2,12 +2,16 @@
 //! every side effect goes through [`Effects`], so the same code runs under the memory
 //! worker, a LockWorker, fixed capacities or the heap.
 
-use crate::{Queue, Seq, Storage};
+use core::time::Duration;
 
-use super::{Statistics, WorkerId};
+use crate::{GrowthPolicy, Observation, Queue, Seq, Storage};
+
+use super::{Backlogged, Statistics, WorkerId};
 
 /// What a transition asks its driver to do.
 pub(crate) trait Effects<W, Wk> {
+    /// The time on the Team's clock (the same all through one event); `None` without one.
+    fn now(&self) -> Option<Duration>;
     /// Make a worker, or `None` when none may be made now (limit, resources).
     fn create(&mut self, stats: &Statistics) -> Option<Wk>;
     /// Hand `work` to `worker` (whose id is `id`); `Err(work)` if the worker refused it.
@@ -23,7 +27,8 @@ pub(crate) struct TeamState<W, Wk, S: Storage<W, Wk>> {
     backlog: S::Backlog,
     /// `Some` while the worker is alive (idle or busy); ids are indexes.
     slots: S::Slots,
-    /// Idle worker ids; the last is the most recently idled and is reused first.
+    /// Idle worker ids with the time each became idle; the last is the most recently idled
+    /// and is reused first, the first is the coldest and retires first.
     idle: S::Ids,
     busy: usize,
     /// Workers still to retire as they next become idle with no backlog. Never more than
@@ -34,10 +39,13 @@ pub(crate) struct TeamState<W, Wk, S: Storage<W, Wk>> {
     created: u64,
     retired: u64,
     high_water: usize,
+    /// With a policy, creation is paced and idle workers age out (see [`crate::policy`]).
+    policy: Option<GrowthPolicy>,
+    last_created: Option<Duration>,
 }
 
 impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(policy: Option<GrowthPolicy>) -> Self {
         Self {
             backlog: S::Backlog::default(),
             slots: S::Slots::default(),
@@ -49,6 +57,8 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             created: 0,
             retired: 0,
             high_water: 0,
+            policy,
+            last_created: None,
         }
     }
 
@@ -63,7 +73,32 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             workers_retired: self.retired,
             high_water: self.high_water,
             failures: 0,
+            oldest_backlog_age: None,
         }
+    }
+
+    /// When the oldest backlogged item was submitted (meaningful with a clock).
+    pub(crate) fn oldest_backlogged_since(&self) -> Option<Duration> {
+        self.backlog.front().map(|item| item.since)
+    }
+
+    /// What the policy decides from.
+    fn observation(&self) -> Observation {
+        Observation {
+            live: self.live(),
+            coldest_idle_since: self.idle.as_slice().first().map(|&(_, since)| since),
+            last_created: self.last_created,
+            oldest_backlogged_since: self.oldest_backlogged_since(),
+        }
+    }
+
+    /// When [`tick`](Self::tick) is next needed, by the policy (`None`: not until something
+    /// else happens). Without a policy or a clock, never.
+    pub(crate) fn next_deadline(&self, now: Option<Duration>) -> Option<Duration> {
+        if self.finished {
+            return None;
+        }
+        self.policy?.next_deadline(now?, &self.observation())
     }
 
     pub(crate) fn backlog_capacity(&self) -> usize {
@@ -84,7 +119,8 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// # Errors
     /// `Err(work)` only if the backlog is full; the Team reserves room before it submits.
     pub(crate) fn submit(&mut self, work: W, fx: &mut impl Effects<W, Wk>) -> Result<(), W> {
-        self.backlog.push_back(work)?;
+        let since = fx.now().unwrap_or_default();
+        self.backlog.push_back(Backlogged { since, work }).map_err(|item| item.work)?;
         if self.finished {
             // Nothing can run any more; the work waits to be reclaimed.
             return Ok(());
@@ -106,7 +142,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         let cancelled = n.min(self.debt);
         self.debt -= cancelled;
         for _ in cancelled..n {
-            match self.create(fx) {
+            match self.create(false, fx) {
                 Some(id) => self.recycle(id, fx),
                 None => break,
             }
@@ -119,7 +155,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         let n = n.unwrap_or_else(|| self.live());
         for _ in 0..n {
             if !self.idle.as_slice().is_empty() {
-                let id = self.idle.remove(0);
+                let (id, _) = self.idle.remove(0);
                 self.retire(id, fx);
             } else if self.debt < self.busy {
                 self.debt += 1;
@@ -135,10 +171,41 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         self.quitting = true;
         // Every worker retires now or as it finishes: debt has nothing left to say.
         self.debt = 0;
-        while let Some(id) = self.idle.pop() {
+        while let Some((id, _)) = self.idle.pop() {
             self.retire(id, fx);
         }
         self.finish_if_done(fx);
+    }
+
+    /// The policy, if the Team has one.
+    pub(crate) fn policy(&self) -> Option<GrowthPolicy> {
+        self.policy
+    }
+
+    /// Replace the policy of a paced Team (a Team without one stays unpaced): start
+    /// workers up to the new `min` at once, then apply the new limits as a tick does.
+    pub(crate) fn set_policy(&mut self, policy: GrowthPolicy, fx: &mut impl Effects<W, Wk>) {
+        if self.policy.is_none() {
+            return;
+        }
+        self.policy = Some(policy);
+        if !self.quitting {
+            self.grow(policy.min.saturating_sub(self.live()), fx);
+        }
+        self.tick(fx);
+    }
+
+    /// Time has passed (a timer's call): with a policy, idle workers past their keep-alive
+    /// retire, the coldest first, down to the policy's `min`; then the backlog is served
+    /// again, which creates a worker if the pace now allows it or retries a failed one.
+    pub(crate) fn tick(&mut self, fx: &mut impl Effects<W, Wk>) {
+        if let (Some(policy), Some(now)) = (self.policy, fx.now()) {
+            while policy.should_retire(now, &self.observation()) {
+                let (id, _) = self.idle.remove(0);
+                self.retire(id, fx);
+            }
+        }
+        self.pump(fx);
     }
 
     /// Serve the backlog with idle workers, then with new ones while they can be made.
@@ -147,14 +214,14 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     pub(crate) fn pump(&mut self, fx: &mut impl Effects<W, Wk>) {
         while !self.backlog.is_empty() {
             let id = match self.idle.pop() {
-                Some(id) => id,
-                None => match self.create(fx) {
+                Some((id, _)) => id,
+                None => match self.create(true, fx) {
                     Some(id) => id,
                     None => break,
                 },
             };
-            let work = self.backlog.pop_front().expect("backlog checked non-empty");
-            self.dispatch(id, work, fx);
+            let item = self.backlog.pop_front().expect("backlog checked non-empty");
+            self.dispatch(id, item, fx);
         }
         self.finish_if_done(fx);
     }
@@ -162,20 +229,20 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// After quitting completes, work that could not run, oldest first.
     pub(crate) fn reclaim(&mut self) -> Option<W> {
         if self.finished {
-            self.backlog.pop_front()
+            self.backlog.pop_front().map(|item| item.work)
         } else {
             None
         }
     }
 
     /// Remove the first backlogged item that `matches` (cancellation of queued work).
-    pub(crate) fn remove_backlogged(&mut self, matches: impl FnMut(&W) -> bool) -> Option<W> {
-        self.backlog.remove_first(matches)
+    pub(crate) fn remove_backlogged(&mut self, mut matches: impl FnMut(&W) -> bool) -> Option<W> {
+        self.backlog.remove_first(|item| matches(&item.work)).map(|item| item.work)
     }
 
     fn recycle(&mut self, id: WorkerId, fx: &mut impl Effects<W, Wk>) {
-        if let Some(work) = self.backlog.pop_front() {
-            self.dispatch(id, work, fx);
+        if let Some(item) = self.backlog.pop_front() {
+            self.dispatch(id, item, fx);
             // More backlog than this worker: capacity may have appeared (a raised limit).
             self.pump(fx);
         } else if self.quitting {
@@ -184,32 +251,48 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         } else if self.debt > 0 {
             self.debt -= 1;
             self.retire(id, fx);
-        } else if self.idle.push(id).is_err() {
+        } else if self.idle.push((id, fx.now().unwrap_or_default())).is_err() {
             unreachable!("idle ids never outnumber worker slots");
         }
     }
 
-    fn dispatch(&mut self, id: WorkerId, work: W, fx: &mut impl Effects<W, Wk>) {
+    fn dispatch(&mut self, id: WorkerId, item: Backlogged<W>, fx: &mut impl Effects<W, Wk>) {
         let worker = self.slots.as_slice()[id].as_ref().expect("dispatch to a live worker");
         self.busy += 1;
-        if let Err(work) = fx.dispatch(worker, id, work) {
+        let since = item.since;
+        if let Err(work) = fx.dispatch(worker, id, item.work) {
             // The worker refused (it quit behind our back, or its queue is full): it is
             // gone, and the work keeps its place at the front of the backlog.
             self.busy -= 1;
             self.debt = self.debt.min(self.busy);
             self.retire(id, fx);
-            if self.backlog.push_front(work).is_err() {
+            if self.backlog.push_front(Backlogged { since, work }).is_err() {
                 unreachable!("the item just left the backlog, so it fits back");
             }
         }
     }
 
-    fn create(&mut self, fx: &mut impl Effects<W, Wk>) -> Option<WorkerId> {
+    /// Make a worker. `paced`: for waiting work, as the policy allows; otherwise (an
+    /// explicit grow, or work left at quit) only the policy's hard cap applies.
+    fn create(&mut self, paced: bool, fx: &mut impl Effects<W, Wk>) -> Option<WorkerId> {
+        let now = fx.now();
+        if let Some(policy) = &self.policy {
+            let allowed = if paced {
+                policy.may_create(now.unwrap_or_default(), &self.observation())
+            } else {
+                policy.below_max(self.live())
+            };
+            if !allowed {
+                return None;
+            }
+        }
         let free = self.slots.as_slice().iter().position(Option::is_none);
         if free.is_none() && self.slots.push(None).is_err() {
             return None; // every fixed worker slot is in use
         }
-        let stats = self.statistics();
+        let mut stats = self.statistics();
+        stats.oldest_backlog_age =
+            now.zip(self.oldest_backlogged_since()).map(|(now, since)| now.saturating_sub(since));
         let Some(worker) = fx.create(&stats) else {
             if free.is_none() {
                 self.slots.pop();
@@ -219,6 +302,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         let id = free.unwrap_or(self.slots.as_slice().len() - 1);
         self.slots.as_mut_slice()[id] = Some(worker);
         self.created += 1;
+        self.last_created = now.or(self.last_created);
         self.high_water = self.high_water.max(self.live() + 1);
         Some(id)
     }
@@ -237,9 +321,9 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         // Quitting with work left and nobody busy: Twisted abandons it. Try to make a
         // worker for it; only if none can be made is the work left to reclaim.
         while !self.backlog.is_empty() {
-            let Some(id) = self.create(fx) else { break };
-            let work = self.backlog.pop_front().expect("backlog checked non-empty");
-            self.dispatch(id, work, fx);
+            let Some(id) = self.create(false, fx) else { break };
+            let item = self.backlog.pop_front().expect("backlog checked non-empty");
+            self.dispatch(id, item, fx);
             if self.busy != 0 {
                 return; // its hand-back finishes the job
             }

@@ -79,11 +79,7 @@ pub const BASE_TASKS: usize = 2;
 /// returns [`BASE_TASKS`]; a scenario counts its own tasks from there.
 pub fn settled_tasks() -> usize {
     let settled = wait_until(5_000, || tasks() == BASE_TASKS);
-    check(
-        "earlier tasks are gone",
-        settled,
-        format!("{} tasks alive", tasks()),
-    );
+    check("earlier tasks are gone", settled, format!("{} tasks alive", tasks()));
     BASE_TASKS
 }
 
@@ -92,10 +88,7 @@ pub fn scenario(name: &str, f: fn()) {
     println!("{name}:");
     let t0 = FreeRtosUtils::get_tick_count();
     f();
-    println!(
-        "  ({} ticks)",
-        FreeRtosUtils::get_tick_count().wrapping_sub(t0)
-    );
+    println!("  ({} ticks)", FreeRtosUtils::get_tick_count().wrapping_sub(t0));
 }
 
 /// Tasks alive. A task that returned counts until the idle task frees it, so compare

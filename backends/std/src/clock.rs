@@ -1,0 +1,39 @@
+//! [`StdClock`]: the monotonic clock of std threads.
+
+use core::time::Duration;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use threadteam_core::Clock;
+
+/// The time since a process-wide origin (the first use of any `StdClock`), read from
+/// [`Instant`]: monotonic, and the same for every `StdClock`.
+///
+/// ```
+/// use threadteam_core::Clock;
+/// use threadteam_std::StdClock;
+///
+/// let (a, b) = (StdClock::new(), StdClock::new());
+/// let t = a.now();
+/// assert!(b.now() >= t);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StdClock;
+
+impl StdClock {
+    /// The clock.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+fn origin() -> Instant {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(Instant::now)
+}
+
+impl Clock for StdClock {
+    fn now(&self) -> Duration {
+        origin().elapsed()
+    }
+}
