@@ -8,9 +8,9 @@
 //! pools (blocking) are process-global and never go away. Children that only wait for
 //! the elasticity samples overlap with the next measurements; they are idle then.
 //!
-//! Environment (defaults in brackets; `BENCH_QUICK=1` for a smoke run in ~20 s):
-//! `BENCH_RUNS` [3], `BENCH_TASKS` [400000], `BENCH_ROUND_TRIPS` [5000],
-//! `BENCH_BURST_TASKS` [2000], `BENCH_BURST_SLEEP_US` [1000], `BENCH_BURST_THREADS` [64],
+//! Environment (defaults in brackets; `BENCH_QUICK=1` for a smoke run in ~10 s):
+//! `BENCH_RUNS` [5], `BENCH_TASKS` [400000], `BENCH_ROUND_TRIPS` [5000],
+//! `BENCH_BURST_TASKS` [2000], `BENCH_BURST_SLEEP_US` [1000], `BENCH_BURST_THREADS` [64], `BENCH_BURST_MIN` [0: threads pre-started for the burst],
 //! `BENCH_KEEP_ALIVE_SECS` [10], `BENCH_LATE_SECS` [15], `BENCH_QUEUED` [1000000],
 //! `BENCH_IDLE_THREADS` [64], `BENCH_THREADS` [cores], `BENCH_POOLS` [all, comma list],
 //! `BENCH_WORKLOADS` [all: throughput,round_trip,spawn_await,burst,memory],
@@ -39,6 +39,7 @@ struct Settings {
     burst_tasks: usize,
     burst_sleep: Duration,
     burst_threads: usize,
+    burst_min: usize,
     keep_alive: Duration,
     late: Duration,
     queued: usize,
@@ -80,13 +81,14 @@ impl Settings {
         };
         Self {
             quick,
-            runs: var("BENCH_RUNS", q(3, 1)),
+            runs: var("BENCH_RUNS", q(5, 1)),
             threads: var("BENCH_THREADS", cores),
             tasks: var("BENCH_TASKS", q(400_000, 40_000)),
             round_trips: var("BENCH_ROUND_TRIPS", q(5_000, 500)),
             burst_tasks: var("BENCH_BURST_TASKS", 2_000),
             burst_sleep: Duration::from_micros(var("BENCH_BURST_SLEEP_US", 1_000)),
             burst_threads: var("BENCH_BURST_THREADS", 64),
+            burst_min: var("BENCH_BURST_MIN", 0),
             keep_alive: Duration::from_secs(var("BENCH_KEEP_ALIVE_SECS", q(10, 1) as u64)),
             late: Duration::from_secs(var("BENCH_LATE_SECS", q(15, 3) as u64)),
             queued: var("BENCH_QUEUED", q(1_000_000, 100_000)),
@@ -181,7 +183,10 @@ impl Visit for Child<'_> {
         let s = self.s;
         match self.kind {
             "burst" => {
-                let config = PoolConfig::elastic(s.burst_threads, s.keep_alive);
+                let config = PoolConfig {
+                    min_threads: s.burst_min,
+                    ..PoolConfig::elastic(s.burst_threads, s.keep_alive)
+                };
                 let b = workloads::burst::<P>(
                     &config,
                     s.burst_tasks,
@@ -278,7 +283,13 @@ fn main() {
             s.burst_limit_ms()
         );
         for run in 0..s.runs {
-            for (name, _) in &pools {
+            // Rotate the order each run, so a drift in machine load hits every pool alike.
+            let order = pools
+                .iter()
+                .cycle()
+                .skip(run % pools.len().max(1))
+                .take(pools.len());
+            for (name, _) in order {
                 let (child, mut lines) = spawn_child("burst", name);
                 match next_result(&mut lines, "burst") {
                     Some((wall, peak)) => {
@@ -443,7 +454,9 @@ fn markdown(
     );
     let _ = writeln!(
         md,
-        "## Targets (threadteam, 2-core machine)\n\n{}",
+        "## Targets (threadteam, 2-core machine)\n\n{}\nWhere a target is missed, the profiled reason and the \
+         proposed fixes are in [Why threadteam misses its targets](#why-threadteam-misses-its-targets-profiled) \
+         below. `BENCH_EXPERIMENTS=1` adds `tt+spinpark`, a threadteam variant that measures one of those fixes.\n",
         report::verdict_table(verdicts)
     );
     let _ = writeln!(md, "![threadteam vs peers]({chart})\n");

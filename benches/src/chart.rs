@@ -160,6 +160,7 @@ fn draw_panel<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .light_line_style(WHITE)
         .y_labels(n)
         .y_label_formatter(&|y| {
             let i = y.round();
@@ -188,8 +189,10 @@ fn draw_panel<DB: DrawingBackend>(
             match values[i][s] {
                 Some(v) => {
                     bars.push(Rectangle::new([(0.0, y0), (v, y0 + band)], color.filled()));
-                    let text = if v >= 100.0 {
+                    let text = if v >= 100.0 || v.fract() == 0.0 {
                         format!("{v:.0}")
+                    } else if v >= 10.0 {
+                        format!("{v:.1}")
                     } else {
                         format!("{v:.2}")
                     };
@@ -215,14 +218,14 @@ fn draw_panel<DB: DrawingBackend>(
         }
         chart.draw_series(texts)?;
     }
-    for (x, label) in &panel.marks {
+    for (j, (x, label)) in panel.marks.iter().enumerate() {
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(*x, -0.5), (*x, n as f64 - 0.5)],
             RED.stroke_width(1),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
             label.clone(),
-            (*x + top * 0.01, n as f64 - 0.55),
+            (*x + top * 0.01, n as f64 - 0.55 - 0.35 * j as f64),
             ("sans-serif", 11).into_font().color(&RED),
         )))?;
     }
