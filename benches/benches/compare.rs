@@ -51,20 +51,13 @@ struct Settings {
 
 fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
     match env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v}: not a number")),
+        Ok(v) => v.parse().unwrap_or_else(|_| panic!("{name}={v}: not a number")),
         Err(_) => default,
     }
 }
 
 fn list(name: &str) -> Option<Vec<String>> {
-    env::var(name).ok().map(|v| {
-        v.split(',')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect()
-    })
+    env::var(name).ok().map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
 }
 
 impl Settings {
@@ -100,15 +93,11 @@ impl Settings {
     }
 
     fn wants_pool(&self, name: &str) -> bool {
-        self.pools
-            .as_ref()
-            .is_none_or(|p| p.iter().any(|x| x == name))
+        self.pools.as_ref().is_none_or(|p| p.iter().any(|x| x == name))
     }
 
     fn wants(&self, workload: &str) -> bool {
-        self.workloads
-            .as_ref()
-            .is_none_or(|w| w.iter().any(|x| x == workload))
+        self.workloads.as_ref().is_none_or(|w| w.iter().any(|x| x == workload))
     }
 
     /// The physical limit of the burst: all tasks' work spread over all threads.
@@ -133,33 +122,21 @@ impl Visit for InProcess<'_> {
         if s.wants("throughput") {
             for (submitters, metric) in [(1, Metric::Throughput1), (4, Metric::Throughput4)] {
                 let tps = workloads::throughput::<P>(&fixed, s.tasks, submitters);
-                println!(
-                    "  {:<11} throughput, {submitters} submitter(s): {:>6.2} M tasks/s",
-                    P::NAME,
-                    tps / 1e6
-                );
+                println!("  {:<11} throughput, {submitters} submitter(s): {:>6.2} M tasks/s", P::NAME, tps / 1e6);
                 self.results.record(P::NAME, metric, tps);
             }
         }
         if s.wants("round_trip") {
             let (median, p99) = workloads::round_trip::<P>(&fixed, s.round_trips);
-            println!(
-                "  {:<11} round trip: median {median:.1} µs, p99 {p99:.1} µs",
-                P::NAME
-            );
-            self.results
-                .record(P::NAME, Metric::RoundTripMedian, median);
+            println!("  {:<11} round trip: median {median:.1} µs, p99 {p99:.1} µs", P::NAME);
+            self.results.record(P::NAME, Metric::RoundTripMedian, median);
             self.results.record(P::NAME, Metric::RoundTripP99, p99);
         }
         if s.wants("spawn_await") {
             match workloads::spawn_await::<P>(&fixed, s.round_trips) {
                 Some((median, p99)) => {
-                    println!(
-                        "  {:<11} spawn-and-await: median {median:.1} µs, p99 {p99:.1} µs",
-                        P::NAME
-                    );
-                    self.results
-                        .record(P::NAME, Metric::SpawnAwaitMedian, median);
+                    println!("  {:<11} spawn-and-await: median {median:.1} µs, p99 {p99:.1} µs", P::NAME);
+                    self.results.record(P::NAME, Metric::SpawnAwaitMedian, median);
                     self.results.record(P::NAME, Metric::SpawnAwaitP99, p99);
                 }
                 None => println!("  {:<11} spawn-and-await: n/a (no result handle)", P::NAME),
@@ -183,19 +160,11 @@ impl Visit for Child<'_> {
         let s = self.s;
         match self.kind {
             "burst" => {
-                let config = PoolConfig {
-                    min_threads: s.burst_min,
-                    ..PoolConfig::elastic(s.burst_threads, s.keep_alive)
-                };
-                let b = workloads::burst::<P>(
-                    &config,
-                    s.burst_tasks,
-                    s.burst_sleep,
-                    s.late,
-                    |wall, peak| {
-                        println!("RESULT burst {wall} {peak}");
-                    },
-                );
+                let config =
+                    PoolConfig { min_threads: s.burst_min, ..PoolConfig::elastic(s.burst_threads, s.keep_alive) };
+                let b = workloads::burst::<P>(&config, s.burst_tasks, s.burst_sleep, s.late, |wall, peak| {
+                    println!("RESULT burst {wall} {peak}");
+                });
                 println!("RESULT alive {} {}", b.alive_early, b.alive_late);
             }
             "queued" => {
@@ -203,8 +172,7 @@ impl Visit for Child<'_> {
                 println!("RESULT queued {} {}", m.peak_rss_mib, m.bytes_per_queued);
             }
             "idle" => {
-                let (bytes, added) =
-                    workloads::idle_thread_memory::<P>(s.idle_threads, s.keep_alive);
+                let (bytes, added) = workloads::idle_thread_memory::<P>(s.idle_threads, s.keep_alive);
                 println!("RESULT idle {bytes} {added}");
             }
             other => panic!("unknown child workload {other}"),
@@ -249,10 +217,7 @@ fn main() {
     // `cargo bench` passes `--bench`; a libtest-style filter is not supported.
     let started = Instant::now();
     let load_before = procfs::load_average();
-    let pools: Vec<(&'static str, Role)> = peers::names()
-        .into_iter()
-        .filter(|(n, _)| s.wants_pool(n))
-        .collect();
+    let pools: Vec<(&'static str, Role)> = peers::names().into_iter().filter(|(n, _)| s.wants_pool(n)).collect();
     let mut results = Results::default();
     struct Add<'a>(&'a mut Results, &'a Settings);
     impl Visit for Add<'_> {
@@ -284,18 +249,12 @@ fn main() {
         );
         for run in 0..s.runs {
             // Rotate the order each run, so a drift in machine load hits every pool alike.
-            let order = pools
-                .iter()
-                .cycle()
-                .skip(run % pools.len().max(1))
-                .take(pools.len());
+            let order = pools.iter().cycle().skip(run % pools.len().max(1)).take(pools.len());
             for (name, _) in order {
                 let (child, mut lines) = spawn_child("burst", name);
                 match next_result(&mut lines, "burst") {
                     Some((wall, peak)) => {
-                        println!(
-                            "  {name:<11} run {run}: burst {wall:.1} ms, peak {peak:.0} threads"
-                        );
+                        println!("  {name:<11} run {run}: burst {wall:.1} ms, peak {peak:.0} threads");
                         results.record(name, Metric::BurstWall, wall);
                         results.record(name, Metric::BurstPeakThreads, peak);
                         waiting.push((*name, child, lines));
@@ -309,10 +268,7 @@ fn main() {
     // 1, 2, 6. In this process, runs interleaved so drift hits every pool alike.
     for run in 0..s.runs {
         println!("in-process workloads, run {} of {}", run + 1, s.runs);
-        for_each_pool(&mut InProcess {
-            s: &s,
-            results: &mut results,
-        });
+        for_each_pool(&mut InProcess { s: &s, results: &mut results });
     }
 
     // 5. Memory, one process per pool and run.
@@ -336,10 +292,7 @@ fn main() {
                 let (mut child, mut lines) = spawn_child("idle", name);
                 match next_result(&mut lines, "idle") {
                     Some((bytes, added)) => {
-                        println!(
-                            "  {name:<11} {:.1} KiB per idle thread ({added:.0} threads)",
-                            bytes / 1024.0
-                        );
+                        println!("  {name:<11} {:.1} KiB per idle thread ({added:.0} threads)", bytes / 1024.0);
                         results.record(name, Metric::KibPerIdleThread, bytes / 1024.0);
                     }
                     None => eprintln!("  {name}: idle-memory child failed"),
@@ -375,32 +328,13 @@ fn main() {
         std::fs::create_dir_all(out).expect("output directory");
         let chart_name = "benches/compare.svg";
         let chart_path = out.join(chart_name);
-        std::fs::create_dir_all(chart_path.parent().expect("has a parent"))
-            .expect("chart directory");
-        if let Err(e) = chart::draw(
-            &results,
-            &chart_path,
-            s.burst_limit_ms(),
-            burst_target_ms,
-            s.late.as_secs(),
-        ) {
+        std::fs::create_dir_all(chart_path.parent().expect("has a parent")).expect("chart directory");
+        if let Err(e) = chart::draw(&results, &chart_path, s.burst_limit_ms(), burst_target_ms, s.late.as_secs()) {
             eprintln!("chart: {e}");
         }
-        let md = markdown(
-            &s,
-            &results,
-            &tables,
-            &verdicts,
-            chart_name,
-            &load_before,
-            elapsed,
-        );
+        let md = markdown(&s, &results, &tables, &verdicts, chart_name, &load_before, elapsed);
         std::fs::write(out.join("BENCHMARKS.md"), md).expect("write BENCHMARKS.md");
-        println!(
-            "wrote {} and {}",
-            out.join("BENCHMARKS.md").display(),
-            chart_path.display()
-        );
+        println!("wrote {} and {}", out.join("BENCHMARKS.md").display(), chart_path.display());
     }
 }
 
@@ -432,10 +366,7 @@ fn markdown(
         elapsed.as_secs_f64()
     );
     let _ = writeln!(md, "- **Reproduce:** `cargo bench -p threadteam-benches` (writes this file and `{chart}`); smoke run: `BENCH_QUICK=1 cargo bench -p threadteam-benches` (writes to `target/bench-quick/`).");
-    let _ = writeln!(
-        md,
-        "- **CI:** compile only, never run: `cargo bench -p threadteam-benches --no-run`."
-    );
+    let _ = writeln!(md, "- **CI:** compile only, never run: `cargo bench -p threadteam-benches --no-run`.");
     let _ = writeln!(
         md,
         "- **Settings:** {} threads for fixed-size workloads; {} tasks; {} round trips; burst {} x {:?} on <= {} threads; \

@@ -19,11 +19,7 @@ struct Panel {
 const SUBJECT: RGBColor = RGBColor(214, 96, 39);
 const PEER: RGBColor = RGBColor(76, 114, 176);
 const FLOOR: RGBColor = RGBColor(150, 150, 150);
-const SHADES: [RGBColor; 3] = [
-    RGBColor(76, 114, 176),
-    RGBColor(221, 132, 82),
-    RGBColor(85, 168, 104),
-];
+const SHADES: [RGBColor; 3] = [RGBColor(76, 114, 176), RGBColor(221, 132, 82), RGBColor(85, 168, 104)];
 
 fn role_color(role: Role) -> RGBColor {
     match role {
@@ -66,19 +62,13 @@ pub fn draw(
         Panel {
             title: "Round trip (µs)",
             scale: 1.0,
-            series: &[
-                (Metric::RoundTripMedian, "median"),
-                (Metric::RoundTripP99, "p99"),
-            ],
+            series: &[(Metric::RoundTripMedian, "median"), (Metric::RoundTripP99, "p99")],
             marks: vec![],
         },
         Panel {
             title: "Spawn and await a result (µs)",
             scale: 1.0,
-            series: &[
-                (Metric::SpawnAwaitMedian, "median"),
-                (Metric::SpawnAwaitP99, "p99"),
-            ],
+            series: &[(Metric::SpawnAwaitMedian, "median"), (Metric::SpawnAwaitP99, "p99")],
             marks: vec![],
         },
         Panel {
@@ -96,27 +86,14 @@ pub fn draw(
             series: late_series,
             marks: vec![],
         },
-        Panel {
-            title: "Bytes per queued task",
-            scale: 1.0,
-            series: &[(Metric::BytesPerQueued, "")],
-            marks: vec![],
-        },
-        Panel {
-            title: "KiB per idle thread",
-            scale: 1.0,
-            series: &[(Metric::KibPerIdleThread, "")],
-            marks: vec![],
-        },
+        Panel { title: "Bytes per queued task", scale: 1.0, series: &[(Metric::BytesPerQueued, "")], marks: vec![] },
+        Panel { title: "KiB per idle thread", scale: 1.0, series: &[(Metric::KibPerIdleThread, "")], marks: vec![] },
     ];
     let root = SVGBackend::new(path, (1400, 1500)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let (head, body) = root.split_vertically(40);
-    head.titled(
-        "threadteam vs peers (medians; orange = threadteam, grey = floor)",
-        ("sans-serif", 22),
-    )
-    .map_err(|e| e.to_string())?;
+    head.titled("threadteam vs peers (medians; orange = threadteam, grey = floor)", ("sans-serif", 22))
+        .map_err(|e| e.to_string())?;
     for (area, panel) in body.split_evenly((4, 2)).iter().zip(&panels) {
         draw_panel(results, area, panel).map_err(|e| e.to_string())?;
     }
@@ -132,13 +109,7 @@ fn draw_panel<DB: DrawingBackend>(
     let n = rows.len();
     let values: Vec<Vec<Option<f64>>> = rows
         .iter()
-        .map(|r| {
-            panel
-                .series
-                .iter()
-                .map(|(m, _)| results.value(r.name, *m).map(|v| v * panel.scale))
-                .collect()
-        })
+        .map(|r| panel.series.iter().map(|(m, _)| results.value(r.name, *m).map(|v| v * panel.scale)).collect())
         .collect();
     let top = values
         .iter()
@@ -168,9 +139,7 @@ fn draw_panel<DB: DrawingBackend>(
                 return String::new();
             }
             // Rows go top-down in visiting order.
-            names
-                .get(n.saturating_sub(1 + i as usize))
-                .map_or_else(String::new, |s| (*s).to_owned())
+            names.get(n.saturating_sub(1 + i as usize)).map_or_else(String::new, |s| (*s).to_owned())
         })
         .x_labels(6)
         .draw()?;
@@ -181,11 +150,7 @@ fn draw_panel<DB: DrawingBackend>(
         let mut texts = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             let y0 = (n - 1 - i) as f64 - 0.4 + band * (k - 1 - s) as f64;
-            let color = if k == 1 {
-                role_color(row.role)
-            } else {
-                SHADES[s % SHADES.len()]
-            };
+            let color = if k == 1 { role_color(row.role) } else { SHADES[s % SHADES.len()] };
             match values[i][s] {
                 Some(v) => {
                     bars.push(Rectangle::new([(0.0, y0), (v, y0 + band)], color.filled()));
@@ -196,25 +161,15 @@ fn draw_panel<DB: DrawingBackend>(
                     } else {
                         format!("{v:.2}")
                     };
-                    texts.push(Text::new(
-                        text,
-                        (v + top * 0.01, y0 + band * 0.75),
-                        ("sans-serif", 11),
-                    ));
+                    texts.push(Text::new(text, (v + top * 0.01, y0 + band * 0.75), ("sans-serif", 11)));
                 }
-                None => texts.push(Text::new(
-                    "n/a".to_owned(),
-                    (top * 0.01, y0 + band * 0.75),
-                    ("sans-serif", 11),
-                )),
+                None => texts.push(Text::new("n/a".to_owned(), (top * 0.01, y0 + band * 0.75), ("sans-serif", 11))),
             }
         }
         let drawn = chart.draw_series(bars)?;
         if !label.is_empty() {
             let c = SHADES[s % SHADES.len()];
-            drawn
-                .label(*label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
+            drawn.label(*label).legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
         }
         chart.draw_series(texts)?;
     }

@@ -33,11 +33,7 @@ pub struct SpinParkSignal {
 impl SpinParkSignal {
     fn spin(&self) -> bool {
         for _ in 0..SPINS {
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-            {
+            if self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                 return true;
             }
             std::hint::spin_loop();
@@ -48,11 +44,7 @@ impl SpinParkSignal {
     /// Parks until notified or `deadline`; whether notified.
     fn park(&self, deadline: Option<Instant>) -> bool {
         self.waiter.get_or_init(thread::current);
-        if self
-            .state
-            .compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire)
-            .is_err()
-        {
+        if self.state.compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire).is_err() {
             // Notified between the spin and here.
             self.state.store(EMPTY, Ordering::Release);
             return true;
@@ -63,12 +55,7 @@ impl SpinParkSignal {
                 Some(d) => match d.checked_duration_since(Instant::now()) {
                     Some(left) => thread::park_timeout(left),
                     None => {
-                        return match self.state.compare_exchange(
-                            PARKED,
-                            EMPTY,
-                            Ordering::Acquire,
-                            Ordering::Acquire,
-                        ) {
+                        return match self.state.compare_exchange(PARKED, EMPTY, Ordering::Acquire, Ordering::Acquire) {
                             Ok(_) => false,
                             Err(_) => {
                                 self.state.store(EMPTY, Ordering::Release);
@@ -78,11 +65,7 @@ impl SpinParkSignal {
                     }
                 },
             }
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-            {
+            if self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                 return true;
             }
         }
@@ -116,19 +99,13 @@ pub struct ThreadTeamSpinPark(Arc<threadteam_core::Pool<SpinParkSignal, StdLock>
 impl Pool for ThreadTeamSpinPark {
     const NAME: &'static str = "tt+spinpark";
     const ROLE: Role = Role::Experiment;
-    const SETUP: &'static str =
-        "experiment: core `pool()` with a spin-then-park `Signal` (benches/src/experiments.rs)";
+    const SETUP: &'static str = "experiment: core `pool()` with a spin-then-park `Signal` (benches/src/experiments.rs)";
 
     fn build(config: &PoolConfig) -> Self {
         let limit = config.max_threads;
-        let pool = threadteam_core::pool::<SpinParkSignal, StdLock, _>(
-            move || limit,
-            StdThreadFactory::new(),
-            |_| {},
-        );
+        let pool = threadteam_core::pool::<SpinParkSignal, StdLock, _>(move || limit, StdThreadFactory::new(), |_| {});
         if config.min_threads > 0 {
-            pool.grow(config.min_threads)
-                .expect("a fresh pool has not quit");
+            pool.grow(config.min_threads).expect("a fresh pool has not quit");
         }
         Self(pool)
     }

@@ -64,14 +64,9 @@ impl Pool for ThreadTeam {
 
     fn build(config: &PoolConfig) -> Self {
         let limit = config.max_threads;
-        let pool = threadteam_core::pool::<StdSignal, StdLock, _>(
-            move || limit,
-            StdThreadFactory::new(),
-            |_| {},
-        );
+        let pool = threadteam_core::pool::<StdSignal, StdLock, _>(move || limit, StdThreadFactory::new(), |_| {});
         if config.min_threads > 0 {
-            pool.grow(config.min_threads)
-                .expect("a fresh pool has not quit");
+            pool.grow(config.min_threads).expect("a fresh pool has not quit");
         }
         Self(pool)
     }
@@ -120,16 +115,15 @@ pub struct RustyPool(rusty_pool::ThreadPool);
 
 impl std::fmt::Debug for RustyPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RustyPool")
-            .field("workers", &self.0.get_current_worker_count())
-            .finish()
+        f.debug_struct("RustyPool").field("workers", &self.0.get_current_worker_count()).finish()
     }
 }
 
 impl Pool for RustyPool {
     const NAME: &'static str = "rusty_pool";
     const ROLE: Role = Role::Peer;
-    const SETUP: &'static str = "`Builder` core = min, max = max, keep_alive = 10 s; `execute`; results via `evaluate` + `await_complete`";
+    const SETUP: &'static str =
+        "`Builder` core = min, max = max, keep_alive = 10 s; `execute`; results via `evaluate` + `await_complete`";
 
     fn build(config: &PoolConfig) -> Self {
         let pool = rusty_pool::Builder::new()
@@ -145,10 +139,7 @@ impl Pool for RustyPool {
         self.0.execute(task);
     }
 
-    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
-        &self,
-        task: F,
-    ) -> Result<R, NoResultHandle> {
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
         Ok(self.0.evaluate(task).await_complete())
     }
 
@@ -164,26 +155,17 @@ pub struct Rayon(rayon_core::ThreadPool);
 impl Pool for Rayon {
     const NAME: &'static str = "rayon";
     const ROLE: Role = Role::Peer;
-    const SETUP: &'static str =
-        "rayon-core `ThreadPoolBuilder::num_threads(max)`, `spawn`; results via `install`";
+    const SETUP: &'static str = "rayon-core `ThreadPoolBuilder::num_threads(max)`, `spawn`; results via `install`";
 
     fn build(config: &PoolConfig) -> Self {
-        Self(
-            rayon_core::ThreadPoolBuilder::new()
-                .num_threads(config.max_threads)
-                .build()
-                .expect("rayon pool"),
-        )
+        Self(rayon_core::ThreadPoolBuilder::new().num_threads(config.max_threads).build().expect("rayon pool"))
     }
 
     fn submit<F: FnOnce() + Send + 'static>(&self, task: F) {
         self.0.spawn(task);
     }
 
-    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
-        &self,
-        task: F,
-    ) -> Result<R, NoResultHandle> {
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
         Ok(self.0.install(task))
     }
 
@@ -204,9 +186,7 @@ impl Pool for Blocking {
 
     fn build(config: &PoolConfig) -> Self {
         // One global pool per process: the limit is all there is to configure.
-        blocking::set_max_blocking_threads(
-            NonZeroUsize::new(config.max_threads.max(1)).expect("non-zero"),
-        );
+        blocking::set_max_blocking_threads(NonZeroUsize::new(config.max_threads.max(1)).expect("non-zero"));
         Self(())
     }
 
@@ -214,10 +194,7 @@ impl Pool for Blocking {
         blocking::unblock(task).detach();
     }
 
-    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
-        &self,
-        task: F,
-    ) -> Result<R, NoResultHandle> {
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
         Ok(futures_lite::future::block_on(blocking::unblock(task)))
     }
 
@@ -247,14 +224,8 @@ impl Pool for Tokio {
         drop(self.0.spawn_blocking(task));
     }
 
-    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
-        &self,
-        task: F,
-    ) -> Result<R, NoResultHandle> {
-        Ok(self
-            .0
-            .block_on(self.0.spawn_blocking(task))
-            .expect("task did not panic"))
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
+        Ok(self.0.block_on(self.0.spawn_blocking(task)).expect("task did not panic"))
     }
 
     fn shutdown(self) {
@@ -274,7 +245,8 @@ pub struct Floor {
 impl Pool for Floor {
     const NAME: &'static str = "floor";
     const ROLE: Role = Role::Floor;
-    const SETUP: &'static str = "`max` threads looping on one unbounded crossbeam channel of boxed closures; results via a bounded(1) channel";
+    const SETUP: &'static str =
+        "`max` threads looping on one unbounded crossbeam channel of boxed closures; results via a bounded(1) channel";
 
     fn build(config: &PoolConfig) -> Self {
         let (sender, receiver) = crossbeam_channel::unbounded::<Job>();
@@ -292,15 +264,10 @@ impl Pool for Floor {
     }
 
     fn submit<F: FnOnce() + Send + 'static>(&self, task: F) {
-        self.sender
-            .send(Box::new(task))
-            .expect("floor threads are alive");
+        self.sender.send(Box::new(task)).expect("floor threads are alive");
     }
 
-    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
-        &self,
-        task: F,
-    ) -> Result<R, NoResultHandle> {
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
         let (tx, rx) = crossbeam_channel::bounded(1);
         self.submit(move || {
             let _ = tx.send(task());

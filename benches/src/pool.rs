@@ -34,20 +34,12 @@ pub struct PoolConfig {
 impl PoolConfig {
     /// A pool of exactly `n` threads, all started up front.
     pub fn fixed(n: usize) -> Self {
-        Self {
-            min_threads: n,
-            max_threads: n,
-            keep_alive: Duration::from_secs(10),
-        }
+        Self { min_threads: n, max_threads: n, keep_alive: Duration::from_secs(10) }
     }
 
     /// A pool that starts empty and may grow to `max` threads.
     pub fn elastic(max: usize, keep_alive: Duration) -> Self {
-        Self {
-            min_threads: 0,
-            max_threads: max,
-            keep_alive,
-        }
+        Self { min_threads: 0, max_threads: max, keep_alive }
     }
 }
 
@@ -85,10 +77,7 @@ pub trait Pool: Send + Sync + Sized + 'static {
     ///
     /// # Errors
     /// [`NoResultHandle`] when the pool has no such handle (the default).
-    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(
-        &self,
-        task: F,
-    ) -> Result<R, NoResultHandle> {
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
         drop(task);
         Err(NoResultHandle)
     }

@@ -72,35 +72,14 @@ impl Metric {
 
 /// The tables of the report: a title and its metrics.
 pub const GROUPS: &[(&str, &[Metric])] = &[
-    (
-        "1. Throughput: empty tasks, tasks/s (higher is better)",
-        &[Metric::Throughput1, Metric::Throughput4],
-    ),
-    (
-        "2. Round trip: submit one task, wait for it (lower is better)",
-        &[Metric::RoundTripMedian, Metric::RoundTripP99],
-    ),
+    ("1. Throughput: empty tasks, tasks/s (higher is better)", &[Metric::Throughput1, Metric::Throughput4]),
+    ("2. Round trip: submit one task, wait for it (lower is better)", &[Metric::RoundTripMedian, Metric::RoundTripP99]),
     (
         "3-4. Burst of blocking work, then elasticity (lower is better)",
-        &[
-            Metric::BurstWall,
-            Metric::BurstPeakThreads,
-            Metric::AliveEarly,
-            Metric::AliveLate,
-        ],
+        &[Metric::BurstWall, Metric::BurstPeakThreads, Metric::AliveEarly, Metric::AliveLate],
     ),
-    (
-        "5. Memory (lower is better)",
-        &[
-            Metric::QueuedPeakRss,
-            Metric::BytesPerQueued,
-            Metric::KibPerIdleThread,
-        ],
-    ),
-    (
-        "6. Spawn and await a result (lower is better)",
-        &[Metric::SpawnAwaitMedian, Metric::SpawnAwaitP99],
-    ),
+    ("5. Memory (lower is better)", &[Metric::QueuedPeakRss, Metric::BytesPerQueued, Metric::KibPerIdleThread]),
+    ("6. Spawn and await a result (lower is better)", &[Metric::SpawnAwaitMedian, Metric::SpawnAwaitP99]),
 ];
 
 /// One pool's samples.
@@ -131,22 +110,13 @@ pub fn median(v: &[f64]) -> Option<f64> {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     let m = s.len() / 2;
-    Some(if s.len() % 2 == 1 {
-        s[m]
-    } else {
-        (s[m - 1] + s[m]) / 2.0
-    })
+    Some(if s.len() % 2 == 1 { s[m] } else { (s[m - 1] + s[m]) / 2.0 })
 }
 
 impl Results {
     /// Adds a pool (no samples yet).
     pub fn add_pool(&mut self, name: &'static str, role: Role, setup: &'static str) {
-        self.rows.push(Row {
-            name,
-            role,
-            setup,
-            samples: BTreeMap::new(),
-        });
+        self.rows.push(Row { name, role, setup, samples: BTreeMap::new() });
     }
 
     /// Records one sample for `pool`.
@@ -154,22 +124,13 @@ impl Results {
     /// # Panics
     /// If `pool` was never added.
     pub fn record(&mut self, pool: &str, metric: Metric, value: f64) {
-        let row = self
-            .rows
-            .iter_mut()
-            .find(|r| r.name == pool)
-            .expect("pool added before recording");
+        let row = self.rows.iter_mut().find(|r| r.name == pool).expect("pool added before recording");
         row.samples.entry(metric).or_default().push(value);
     }
 
     /// The median of `pool`'s samples of `metric`.
     pub fn value(&self, pool: &str, metric: Metric) -> Option<f64> {
-        self.rows
-            .iter()
-            .find(|r| r.name == pool)?
-            .samples
-            .get(&metric)
-            .and_then(|v| median(v))
+        self.rows.iter().find(|r| r.name == pool)?.samples.get(&metric).and_then(|v| median(v))
     }
 
     /// The best median among the peers (not threadteam, not the floor), and whose.
@@ -179,11 +140,7 @@ impl Results {
             .filter(|r| r.role == Role::Peer)
             .filter_map(|r| Some((r.name, self.value(r.name, metric)?)))
             .reduce(|a, b| {
-                let b_better = if metric.higher_is_better() {
-                    b.1 > a.1
-                } else {
-                    b.1 < a.1
-                };
+                let b_better = if metric.higher_is_better() { b.1 > a.1 } else { b.1 < a.1 };
                 if b_better {
                     b
                 } else {
@@ -222,11 +179,7 @@ impl Results {
     pub fn tables(&self) -> String {
         let mut out = String::new();
         for (title, metrics) in GROUPS {
-            if !self
-                .rows
-                .iter()
-                .any(|r| metrics.iter().any(|m| r.samples.contains_key(m)))
-            {
+            if !self.rows.iter().any(|r| metrics.iter().any(|m| r.samples.contains_key(m))) {
                 continue;
             }
             let _ = writeln!(out, "### {title}\n");
@@ -273,17 +226,9 @@ pub struct Verdict {
 }
 
 /// Checks threadteam (`subject`) against the targets.
-pub fn verdicts(
-    r: &Results,
-    subject: &str,
-    burst_target_ms: f64,
-    min_threads: usize,
-) -> Vec<Verdict> {
+pub fn verdicts(r: &Results, subject: &str, burst_target_ms: f64, min_threads: usize) -> Vec<Verdict> {
     let mut v = Vec::new();
-    for (m, what) in [
-        (Metric::Throughput1, "1 submitter"),
-        (Metric::Throughput4, "4 submitters"),
-    ] {
+    for (m, what) in [(Metric::Throughput1, "1 submitter"), (Metric::Throughput4, "4 submitters")] {
         let ratio = r.ratio(subject, m);
         v.push(Verdict {
             target: format!("throughput ({what}) >= best peer"),
@@ -315,10 +260,7 @@ pub fn verdicts(
     let late = r.value(subject, Metric::AliveLate);
     v.push(Verdict {
         target: format!("threads back to min ({min_threads}) after keep-alive"),
-        measured: late.map_or_else(
-            || "not measured".into(),
-            |n| format!("{n:.0} threads at the late sample"),
-        ),
+        measured: late.map_or_else(|| "not measured".into(), |n| format!("{n:.0} threads at the late sample")),
         met: late.map(|n| n as usize <= min_threads),
     });
     v

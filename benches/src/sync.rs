@@ -76,10 +76,7 @@ pub struct Handoff {
 impl Handoff {
     /// A handoff waited on by the calling thread (leaked, like [`Latch::leak`]).
     pub fn leak() -> &'static Self {
-        Box::leak(Box::new(Self {
-            done: AtomicBool::new(false),
-            waiter: thread::current(),
-        }))
+        Box::leak(Box::new(Self { done: AtomicBool::new(false), waiter: thread::current() }))
     }
 
     /// The task ran.
@@ -114,10 +111,7 @@ impl Gate {
     pub fn pass(&self) {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         while !*open {
-            open = self
-                .opened
-                .wait(open)
-                .unwrap_or_else(PoisonError::into_inner);
+            open = self.opened.wait(open).unwrap_or_else(PoisonError::into_inner);
         }
     }
 

@@ -184,12 +184,7 @@ pub fn burst<P: Pool>(
     let alive_early = alive_at(Duration::from_secs(1));
     let alive_late = alive_at(late);
     pool.shutdown();
-    Burst {
-        wall_ms,
-        peak_threads,
-        alive_early,
-        alive_late,
-    }
+    Burst { wall_ms, peak_threads, alive_early, alive_late }
 }
 
 /// What the memory workload showed (workload 5).
@@ -213,9 +208,7 @@ pub fn queued_memory<P: Pool>(threads: usize, queued: usize) -> Memory {
             gate.pass();
         });
     }
-    let all_blocked = poll_until(Duration::from_secs(10), || {
-        started.load(Ordering::Acquire) == threads
-    });
+    let all_blocked = poll_until(Duration::from_secs(10), || started.load(Ordering::Acquire) == threads);
     assert!(all_blocked, "{}: not every thread took a blocker", P::NAME);
     let before = procfs::rss_kib();
     procfs::reset_peak_rss();
@@ -250,9 +243,7 @@ pub fn idle_thread_memory<P: Pool>(threads: usize, keep_alive: Duration) -> (f64
         });
     }
     // Pools that grow lazily need every blocker running to reach `threads`.
-    poll_until(Duration::from_secs(10), || {
-        started.load(Ordering::Acquire) == threads
-    });
+    poll_until(Duration::from_secs(10), || started.load(Ordering::Acquire) == threads);
     gate.open();
     latch.wait();
     // Let the threads settle into their idle wait.

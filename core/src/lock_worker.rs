@@ -70,6 +70,11 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     /// calls this.
     fn drain(&self, first: T) {
         first.run();
+        self.drain_queued();
+    }
+
+    /// Runs everything queued re-entrantly, in order. Only the lock's holder calls this.
+    fn drain_queued(&self) {
         // The count spares the queue's lock on the common path, where nothing re-entered.
         while self.queued.load(Ordering::Relaxed) != 0 {
             // Bind first so the queue's lock is released before the item runs.
@@ -81,17 +86,19 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     }
 }
 
-impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
-    fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
+impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
+    /// Runs `f(state)` as an item would run: under the lock, after work left over by a
+    /// panicked holder, followed by whatever it queues re-entrantly.
+    ///
+    /// `Ok(Err(state))` when the worker has quit (checked under the lock: the holder's
+    /// drain may have quit it while this thread waited); `Err(state)` when re-entrant.
+    fn exclusively<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<Result<R, S>, S> {
         if self.quit.is_set() {
-            return Err(SubmitError::AlreadyQuit(work));
+            return Ok(Err(state));
         }
-        let held = self.lock.with(work, |work| {
-            // Quit while this thread waited for the lock (the holder's drain may have quit
-            // it): refuse, so work never runs in a worker that has already quit. A Team's
-            // coordinator quits only once the Team is finished.
+        self.lock.with(state, |state| {
             if self.quit.is_set() {
-                return Err(work);
+                return Err(state);
             }
             if self.queued.load(Ordering::Relaxed) != 0 {
                 // Left over by an item that panicked under a previous holder: it keeps its
@@ -102,10 +109,16 @@ impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
                     self.drain(old);
                 }
             }
-            self.drain(work);
-            Ok(())
-        });
-        match held {
+            let result = f(state);
+            self.drain_queued();
+            Ok(result)
+        })
+    }
+}
+
+impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
+    fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
+        match self.exclusively(work, Work::run) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(work)) => Err(SubmitError::AlreadyQuit(work)),
             // Re-entrant: this thread holds the lock and is running an item of ours.
@@ -122,7 +135,14 @@ impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
     }
 }
 
-impl<T: Work, L: RawLock, Q: Queue<T>> ExclusiveWorker<T> for LockWorker<T, L, Q> {}
+impl<T: Work, L: RawLock, Q: Queue<T>> ExclusiveWorker<T> for LockWorker<T, L, Q> {
+    fn run_now<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
+        match self.exclusively(state, f) {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(state)) | Err(state) => Err(state),
+        }
+    }
+}
 
 impl<T, L: fmt::Debug, Q> fmt::Debug for LockWorker<T, L, Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -30,7 +30,23 @@ pub trait Worker<T> {
 ///
 /// Work that an item submits to the same worker while it runs is queued and runs after it,
 /// never nested inside it. A [`Team`](crate::Team)'s coordinator must be exclusive.
-pub trait ExclusiveWorker<T>: Worker<T> {}
+pub trait ExclusiveWorker<T>: Worker<T> {
+    /// Runs `f(state)` at once, on the calling thread, exclusively with this worker's
+    /// items, if this worker can; otherwise hands `state` back, and the caller submits an
+    /// item instead.
+    ///
+    /// A worker that runs its items on the caller's thread anyway (a
+    /// [`LockWorker`](crate::LockWorker)) does this to spare its callers building an item:
+    /// a [`Team`](crate::Team) uses it to apply an event to its state directly. The default
+    /// declines; a re-entrant call (from inside a running item) must decline.
+    ///
+    /// # Errors
+    /// `Err(state)` when the work cannot run now (re-entrant, quit, or never).
+    fn run_now<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
+        let _ = f;
+        Err(state)
+    }
+}
 
 impl<T, W: Worker<T> + ?Sized> Worker<T> for &W {
     fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
@@ -40,7 +56,11 @@ impl<T, W: Worker<T> + ?Sized> Worker<T> for &W {
         (**self).quit()
     }
 }
-impl<T, W: ExclusiveWorker<T> + ?Sized> ExclusiveWorker<T> for &W {}
+impl<T, W: ExclusiveWorker<T> + ?Sized> ExclusiveWorker<T> for &W {
+    fn run_now<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
+        (**self).run_now(state, f)
+    }
+}
 
 #[cfg(feature = "alloc")]
 impl<T, W: Worker<T> + ?Sized> Worker<T> for alloc::sync::Arc<W> {
@@ -52,4 +72,8 @@ impl<T, W: Worker<T> + ?Sized> Worker<T> for alloc::sync::Arc<W> {
     }
 }
 #[cfg(feature = "alloc")]
-impl<T, W: ExclusiveWorker<T> + ?Sized> ExclusiveWorker<T> for alloc::sync::Arc<W> {}
+impl<T, W: ExclusiveWorker<T> + ?Sized> ExclusiveWorker<T> for alloc::sync::Arc<W> {
+    fn run_now<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
+        (**self).run_now(state, f)
+    }
+}

@@ -34,8 +34,8 @@ impl<W> Event<W> {
 pub(crate) trait TeamLink<W>: Send + Sync {
     /// Apply an event (inside the coordinator).
     fn apply(&self, event: Event<W>, link: &Link<W>);
-    /// A worker finished its item: coordinate its hand-back.
-    fn hand_back(&self, id: WorkerId, link: Link<W>);
+    /// A worker finished its item: coordinate its hand-back. `link` leads to `self`.
+    fn hand_back(&self, id: WorkerId, link: &Link<W>);
     /// An item failed.
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     fn report(&self, failure: Failure);
@@ -125,10 +125,7 @@ impl<W: Work> Work for Job<W> {
         }
         #[cfg(not(feature = "std"))]
         work.run();
-        // The hand-back owns a link; this second handle keeps the team reachable while it
-        // is submitted (a borrow of the moved link cannot).
-        let team = link.clone();
-        team.team().hand_back(worker, link);
+        link.team().hand_back(worker, &link);
     }
 }
 

@@ -398,10 +398,6 @@ where
         team
     }
 
-    fn self_link(&self) -> Option<Link<W>> {
-        self.link.get().and_then(SelfLink::get)
-    }
-
     /// The counts as last published by the coordinator. See [`Statistics`]. The age of the
     /// oldest backlogged item is measured now, from its published submit time.
     pub fn statistics(&self) -> Statistics {
@@ -529,7 +525,13 @@ where
         }
     }
 
+    /// Has the coordinator apply `event`: on the spot when it can (a LockWorker), otherwise
+    /// as an item it runs later.
     fn send(&self, event: Event<W>) -> Result<(), SubmitError<Event<W>>> {
+        let event = match self.coordinator.run_now(event, |event| self.apply(event, None)) {
+            Ok(()) => return Ok(()),
+            Err(event) => event,
+        };
         let Some(link) = self.self_link() else {
             return Err(SubmitError::AlreadyQuit(event));
         };
@@ -570,8 +572,9 @@ where
         }
     }
 
-    /// Applies one event to the state; runs inside the coordinator.
-    fn apply(&self, event: Event<W>, link: &Link<W>) {
+    /// Applies one event to the state; runs inside the coordinator. `link`: the way back to
+    /// this Team for the Jobs it dispatches, when the caller already holds one.
+    fn apply(&self, event: Event<W>, link: Option<&Link<W>>) {
         let mut core = self.core.lock();
         let Core { state, create_worker } = &mut *core;
         let now = self.now();
@@ -640,10 +643,18 @@ where
     }
 }
 
+impl<W: 'static, Wk, C, F, S: Storage<W, Wk>> Team<W, Wk, C, F, S> {
+    fn self_link(&self) -> Option<Link<W>> {
+        self.link.get().and_then(SelfLink::get)
+    }
+}
+
 /// The effects of a transition, as a Team performs them.
 struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     team: &'a Team<W, Wk, C, F, S>,
-    link: &'a Link<W>,
+    /// Borrowed from the item being coordinated, if any; otherwise made on dispatch, so an
+    /// event that dispatches nothing costs no reference-count traffic.
+    link: Option<&'a Link<W>>,
     create_worker: &'a mut F,
     now: Option<Duration>,
 }
@@ -664,7 +675,15 @@ where
     }
 
     fn dispatch(&mut self, worker: &Wk, id: WorkerId, work: W) -> Result<(), W> {
-        match worker.submit(Job::new(work, id, self.link.clone())) {
+        let link = match self.link {
+            Some(link) => link.clone(),
+            None => match self.team.self_link() {
+                Some(link) => link,
+                // The Team is being dropped: nothing can run any more.
+                None => return Err(work),
+            },
+        };
+        match worker.submit(Job::new(work, id, link)) {
             Ok(()) => {
                 if self.team.capacity != usize::MAX {
                     self.team.reserved.fetch_sub(1, Ordering::AcqRel);
@@ -697,11 +716,15 @@ where
     S::Ids: Send,
 {
     fn apply(&self, event: Event<W>, link: &Link<W>) {
-        Team::apply(self, event, link);
+        Team::apply(self, event, Some(link));
     }
 
-    fn hand_back(&self, id: WorkerId, link: Link<W>) {
-        match self.coordinator.submit(Coordinate::new(Event::HandedBack(id), link)) {
+    fn hand_back(&self, id: WorkerId, link: &Link<W>) {
+        let id = match self.coordinator.run_now(id, |id| Team::apply(self, Event::HandedBack(id), Some(link))) {
+            Ok(()) => return,
+            Err(id) => id,
+        };
+        match self.coordinator.submit(Coordinate::new(Event::HandedBack(id), link.clone())) {
             Ok(()) => {}
             // The coordinator quits only when nothing is busy, so only a coordinator quit
             // from outside the Team refuses this; there is nothing left to coordinate.
