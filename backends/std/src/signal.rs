@@ -64,10 +64,7 @@ impl StdSignal {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         // Give up, unless a notify has just left its token.
-                        return match self.state.swap(EMPTY, Ordering::Acquire) {
-                            NOTIFIED => true,
-                            _ => false,
-                        };
+                        return self.state.swap(EMPTY, Ordering::Acquire) == NOTIFIED;
                     }
                     self.wake.wait_timeout(guard, left).unwrap_or_else(PoisonError::into_inner).0
                 }
