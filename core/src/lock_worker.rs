@@ -21,6 +21,11 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// `Q` holds that re-entrant work; with `alloc` it grows, without it it is a fixed
 /// [`heapless::Deque`] and a full one hands the work back.
 ///
+/// A `submit` that passed the quit check and was still waiting for the lock when the
+/// worker quit is refused with [`SubmitError::AlreadyQuit`], handing the work back: work
+/// never starts in a worker that has quit (Twisted runs it). Work queued re-entrantly
+/// before the quit still runs.
+///
 /// If an item panics, the panic reaches the outermost `submit` caller and the lock is
 /// released; items it had queued are kept and run at the start of the next `submit`'s turn
 /// (Twisted silently drops them).
@@ -77,6 +82,13 @@ impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
             return Err(SubmitError::AlreadyQuit(work));
         }
         match self.lock.with(work, |work| {
+            // Quit while this thread waited for the lock (the holder's drain may have quit
+            // it): refuse, so work never runs in a worker that has already quit. A Team's
+            // coordinator quits only once the Team is finished, and work that slipped in
+            // then would sit in a backlog nobody reclaims any more.
+            if self.quit.is_set() {
+                return Err(work);
+            }
             // Left over by an item that panicked under a previous holder.
             let leftover = self.pending.lock().pop_front();
             match leftover {
@@ -86,8 +98,10 @@ impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
                 }
                 None => self.drain(work),
             }
+            Ok(())
         }) {
-            Ok(()) => Ok(()),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(work)) => Err(SubmitError::AlreadyQuit(work)),
             Err(work) => self.pending.lock().push_back(work).map_err(SubmitError::BacklogFull),
         }
     }
@@ -101,6 +115,9 @@ impl<T: Work, L: RawLock, Q: Queue<T>> ExclusiveWorker<T> for LockWorker<T, L, Q
 
 impl<T, L: fmt::Debug, Q> fmt::Debug for LockWorker<T, L, Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockWorker").field("quit", &self.quit.is_set()).field("lock", &self.lock).finish_non_exhaustive()
+        f.debug_struct("LockWorker")
+            .field("quit", &self.quit.is_set())
+            .field("lock", &self.lock)
+            .finish_non_exhaustive()
     }
 }

@@ -1,7 +1,7 @@
 //! [`StdThreadFactory`]: starts OS threads through `std::thread::Builder`.
 
-use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use core::fmt;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{Builder, JoinHandle};
 
 use threadteam_core::ThreadFactory;
@@ -75,8 +75,8 @@ impl fmt::Display for SpawnError {
     }
 }
 
-impl std::error::Error for SpawnError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for SpawnError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         Some(&self.0)
     }
 }

@@ -1,7 +1,8 @@
 //! [`StdSignal`]: the wait/wake primitive for std threads.
 
+use core::time::Duration;
 use std::sync::{Condvar, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use threadteam_core::Signal;
 
