@@ -466,3 +466,19 @@ fn dropping_the_last_handle_on_a_pool_thread_does_not_deadlock() {
     release.send(()).unwrap();
     assert_eq!(rx.recv().unwrap(), "dropped");
 }
+
+#[test]
+fn the_pool_types_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<ThreadPool>();
+    shared::<threadteam::StdPool>();
+    shared::<threadteam::StdThreadWorker<threadteam::BoxedWork>>();
+    shared::<threadteam::PoolStatistics>();
+}
+
+#[test]
+fn statistics_display_as_one_line() {
+    let pool = ThreadPool::new(1, 3);
+    pool.start().unwrap();
+    assert_eq!(pool.statistics().to_string(), "idle 1 · busy 0 · backlog 0 · threads 1");
+}
