@@ -13,3 +13,10 @@ pub use threadteam_core::*;
 
 #[cfg(feature = "std")]
 pub use threadteam_std::*;
+
+// Both crates have a `pool`. The name keeps the core's generic signature under every
+// feature set (features must be additive); the std flavour is `std_pool`.
+#[cfg(feature = "alloc")]
+pub use threadteam_core::pool;
+#[cfg(feature = "std")]
+pub use threadteam_std::pool as std_pool;

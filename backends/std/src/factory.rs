@@ -1,7 +1,7 @@
 //! [`StdThreadFactory`]: starts OS threads through `std::thread::Builder`.
 
+use core::fmt;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use std::fmt;
 use std::thread::{Builder, JoinHandle};
 
 use threadteam_core::ThreadFactory;

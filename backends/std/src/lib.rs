@@ -1,12 +1,54 @@
 //! The std backend of threadteam: OS threads for the `no_std` core.
+//!
+//! | piece | what it is |
+//! |---|---|
+//! | [`StdThreadFactory`] | starts named OS threads with a chosen stack size; a refused spawn is a [`SpawnError`] |
+//! | [`StdSignal`] | the wait/wake primitive idle threads sleep on |
+//! | [`StdThreadWorker`], [`thread_worker`] | one OS thread and a FIFO queue (Twisted's `ThreadWorker`) |
+//! | [`pool()`], [`StdPool`] | a Team of thread workers capped by a limit function (Twisted's `pool`) |
+//! | [`ThreadPool`] | start / stop / resize / statistics around such a Team (Twisted's `threadpool.ThreadPool`) |
+//! | [`default_panic_hook`], [`default_spawn_error_hook`] | where panics in work and refused spawns are reported by default |
+//!
+//! ```
+//! use threadteam_std::ThreadPool;
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use std::sync::Arc;
+//!
+//! let pool = ThreadPool::new(2, 8);
+//! pool.start().unwrap();
+//! let done = Arc::new(AtomicUsize::new(0));
+//! for _ in 0..100 {
+//!     let done = Arc::clone(&done);
+//!     pool.call_in_thread(move || {
+//!         done.fetch_add(1, Ordering::Relaxed);
+//!     })
+//!     .unwrap();
+//! }
+//! pool.stop(); // the backlog drains, then every thread is joined
+//! assert_eq!(done.load(Ordering::Relaxed), 100);
+//! assert_eq!(pool.statistics().threads_running, 0);
+//! ```
+//!
+//! # Features
+//!
+//! - `log`: report panics in work and refused spawns through the `log` crate
+//!   (target `threadteam`) instead of stderr.
 #![forbid(unsafe_code)]
 
 mod adaptive;
 mod clock;
 mod factory;
+mod pool;
+mod report;
 mod signal;
+mod thread_pool;
+mod thread_worker;
 
 pub use adaptive::{AdaptivePool, AdaptivePoolBuilder, AdaptiveTeam};
 pub use clock::StdClock;
 pub use factory::{SpawnError, StdThreadFactory};
+pub use pool::{pool, StdPool};
+pub use report::{default_panic_hook, default_spawn_error_hook};
 pub use signal::StdSignal;
+pub use thread_pool::{PoolStatistics, ThreadPool, ThreadPoolBuilder};
+pub use thread_worker::{thread_worker, StdThreadWorker};
