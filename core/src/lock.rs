@@ -84,10 +84,10 @@ pub use std_lock::StdLock;
 mod std_lock {
     use crate::sync::{AtomicUsize, Ordering};
 
-    #[cfg(not(threadteam_loom))]
-    use std::sync::{Mutex, PoisonError};
     #[cfg(threadteam_loom)]
     use loom::sync::Mutex;
+    #[cfg(not(threadteam_loom))]
+    use std::sync::{Mutex, PoisonError};
 
     /// A [`RawLock`](super::RawLock) over `std::sync::Mutex` that remembers its holder.
     ///

@@ -388,4 +388,3 @@ fn team_quit_races_submit() {
         assert_eq!((s.idle_workers, s.busy_workers), (0, 0), "{s:?}");
     });
 }
-
