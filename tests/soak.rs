@@ -143,7 +143,9 @@ fn soak_rss_and_threads_stay_bounded() {
     // MAX_LIMIT workers, and slack for a retired worker still unwinding its last item.
     let thread_bound = (2 + SUBMITTERS + 1 + MAX_LIMIT + MAX_LIMIT) as u64;
     assert!(max_threads <= thread_bound, "threads grew to {max_threads} (bound {thread_bound})");
-    // Memory: steady load must not grow the heap; allow allocator slack of 50% + 16 MiB.
-    let rss_bound = baseline_rss + baseline_rss / 2 + 16 * 1024;
+    // Memory: steady load must not grow the heap. Slack for the allocator: 25% + 4 MiB.
+    // (A leak of 8 KiB per worker thread, which unjoined exited threads once caused here,
+    // grew RSS by 12 MiB in 60 s and fails this.)
+    let rss_bound = baseline_rss + baseline_rss / 4 + 4 * 1024;
     assert!(max_rss <= rss_bound, "RSS grew to {max_rss} KiB (baseline {baseline_rss} KiB, bound {rss_bound} KiB)");
 }

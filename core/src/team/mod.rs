@@ -384,9 +384,11 @@ where
     /// After quitting has completed, takes back one item of work that could not run
     /// because no worker could be made for it, oldest first. `None` otherwise.
     pub fn reclaim(&self) -> Option<W> {
-        let work = self.core.lock().state.reclaim();
+        let mut core = self.core.lock();
+        let work = core.state.reclaim();
         if work.is_some() {
             self.unreserve();
+            self.published.store(&core.state.statistics());
         }
         work
     }

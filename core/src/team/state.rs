@@ -177,6 +177,8 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             // More backlog than this worker: capacity may have appeared (a raised limit).
             self.pump(fx);
         } else if self.quitting {
+            // Retiring for quit also pays any debt this worker carried: keep `debt <= busy`.
+            self.debt = self.debt.min(self.busy);
             self.retire(id, fx);
             self.finish_if_done(fx);
         } else if self.debt > 0 {
