@@ -108,13 +108,29 @@ mod std_lock {
         }
     }
 
-    /// A non-zero id for the calling thread: the address of a thread-local.
+    /// A non-zero id for the calling thread, unique for the life of the process.
+    ///
+    /// Not the address of a thread-local: a thread that starts after another one exited can
+    /// get the same address, and nothing orders its relaxed read of `owner` after the dead
+    /// thread's clearing store, so it could read its "own" id there, think it holds the
+    /// lock, and queue its work where nobody runs it (found by the loom model
+    /// `team_quit_races_submit`; std's `ReentrantLock` had the same bug, rust-lang/rust#123458).
+    /// A counter never hands out an id twice, so reading one's own id in `owner` means this
+    /// thread stored it.
     fn current_thread() -> usize {
+        // Not a loom atomic: handing out ids is not a hand-off to model, only uniqueness
+        // matters, and a read-modify-write gives that at any ordering.
+        static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
         #[cfg(not(threadteam_loom))]
-        std::thread_local!(static ID: u8 = const { 0 });
+        std::thread_local!(static ID: core::cell::Cell<usize> = const { core::cell::Cell::new(0) });
         #[cfg(threadteam_loom)]
-        loom::thread_local!(static ID: u8 = 0);
-        ID.with(|id| core::ptr::from_ref(id) as usize)
+        loom::thread_local!(static ID: core::cell::Cell<usize> = core::cell::Cell::new(0));
+        ID.with(|id| {
+            if id.get() == 0 {
+                id.set(NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed));
+            }
+            id.get()
+        })
     }
 
     impl super::RawLock for StdLock {

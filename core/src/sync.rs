@@ -17,9 +17,11 @@ pub(crate) type Mutex<T> = spin::mutex::SpinMutex<T, Relax>;
 pub(crate) use loom_mutex::Mutex;
 
 /// How the spin lock waits.
+#[cfg(not(all(threadteam_loom, feature = "std")))]
 #[derive(Debug)]
 pub(crate) struct Relax;
 
+#[cfg(not(all(threadteam_loom, feature = "std")))]
 impl spin::RelaxStrategy for Relax {
     #[inline]
     fn relax() {

@@ -1,0 +1,390 @@
+//! loom model tests of every synchronisation hand-off in the core.
+//!
+//! Run with (see `.ci/loom.sh`):
+//!
+//! ```text
+//! RUSTFLAGS="--cfg threadteam_loom" LOOM_MAX_PREEMPTIONS=2 \
+//!     cargo test -p threadteam-core --features std --test loom --release
+//! ```
+//!
+//! Under `--cfg threadteam_loom` the core's internal mutex, its atomics and `StdLock` are
+//! loom's, so loom explores every interleaving of them (up to the preemption bound). The
+//! worker threads are loom threads (a `ThreadFactory` over `loom::thread::spawn`) sleeping on
+//! a loom `Signal`, so the ThreadWorker's park/wake is explored too. Each model is tiny on
+//! purpose: loom's cost grows exponentially with the number of synchronisation points.
+//!
+//! What is recorded but not itself a synchronisation point (the order log, the "running"
+//! flag) uses std types: loom runs every model thread on one OS thread, so they are exact,
+//! and keeping them out of loom keeps the state space small.
+#![cfg(threadteam_loom)]
+
+use std::sync::atomic::{AtomicBool as StdAtomicBool, Ordering as StdOrdering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::{Condvar, Mutex};
+use loom::thread::{self, JoinHandle};
+use threadteam_core::{
+    pool, AlreadyQuit, BoxedWork, Job, LockWorker, Signal, Statistics, StdLock, SubmitError, Team, ThreadFactory,
+    ThreadWorker, Work, Worker,
+};
+
+/// Runs `f` under loom with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
+/// otherwise: enough to find every two-step race in these models, and keeps CI in minutes.
+fn model<F: Fn() + Send + Sync + 'static>(f: F) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.check(f);
+}
+
+/// A binary semaphore over loom's mutex and condvar (the contract of [`Signal`]).
+#[derive(Debug, Default)]
+struct LoomSignal {
+    token: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Signal for LoomSignal {
+    fn wait(&self) {
+        let mut token = self.token.lock().unwrap();
+        while !*token {
+            token = self.wake.wait(token).unwrap();
+        }
+        *token = false;
+    }
+
+    fn wait_timeout(&self, _timeout: Duration) -> bool {
+        // loom has no time: a wait that may time out is modelled as one that times out at
+        // once unless the token is already there (a legal outcome of a real timed wait).
+        std::mem::replace(&mut *self.token.lock().unwrap(), false)
+    }
+
+    fn notify(&self) {
+        *self.token.lock().unwrap() = true;
+        self.wake.notify_one();
+    }
+}
+
+/// Starts loom threads and keeps their handles, so a model can join every thread it
+/// started and so prove that each one exited.
+#[derive(Clone, Debug, Default)]
+struct LoomFactory {
+    started: Arc<StdMutex<Vec<JoinHandle<()>>>>,
+}
+
+impl LoomFactory {
+    /// Joins every thread started so far, including ones started while joining.
+    fn join_all(&self) -> usize {
+        let mut joined = 0;
+        loop {
+            let handles: Vec<_> = std::mem::take(&mut *self.started.lock().unwrap());
+            if handles.is_empty() {
+                return joined;
+            }
+            for handle in handles {
+                handle.join().unwrap();
+                joined += 1;
+            }
+        }
+    }
+}
+
+impl ThreadFactory for LoomFactory {
+    type Thread = ();
+    type Error = std::convert::Infallible;
+
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<(), Self::Error> {
+        let handle = thread::spawn(main);
+        self.started.lock().unwrap().push(handle);
+        Ok(())
+    }
+}
+
+/// Per-item run counts, plus a check that no two items of one exclusive worker overlap.
+struct Tally {
+    runs: Vec<AtomicUsize>,
+    running: StdAtomicBool,
+    order: StdMutex<Vec<&'static str>>,
+}
+
+impl Tally {
+    fn new(items: usize) -> Arc<Self> {
+        Arc::new(Self {
+            runs: (0..items).map(|_| AtomicUsize::new(0)).collect(),
+            running: StdAtomicBool::new(false),
+            order: StdMutex::new(Vec::new()),
+        })
+    }
+
+    /// Work that logs `name` and counts a run of item `index`; with `exclusive`, it fails
+    /// the model if another exclusive item is running at the same time.
+    fn item(self: &Arc<Self>, index: usize, name: &'static str, exclusive: bool) -> BoxedWork {
+        let tally = Arc::clone(self);
+        Box::new(move || tally.run(index, name, exclusive))
+    }
+
+    fn run(&self, index: usize, name: &'static str, exclusive: bool) {
+        if exclusive {
+            assert!(!self.running.swap(true, StdOrdering::SeqCst), "{name} overlapped another item");
+        }
+        self.order.lock().unwrap().push(name);
+        // A loom operation inside the item: a point where loom may switch threads, so an
+        // overlapping item would be caught by `running`.
+        self.runs[index].fetch_add(1, Ordering::SeqCst);
+        if exclusive {
+            self.running.store(false, StdOrdering::SeqCst);
+        }
+    }
+
+    fn runs(&self, index: usize) -> usize {
+        self.runs[index].load(Ordering::SeqCst)
+    }
+
+    fn order(&self) -> Vec<&'static str> {
+        self.order.lock().unwrap().clone()
+    }
+}
+
+type Lw = LockWorker<BoxedWork, StdLock>;
+
+/// (a) Two threads submit to one LockWorker while the first item re-enters it: every item
+/// runs exactly once, never two at a time, and the re-entrant item after its parent.
+#[test]
+fn lock_worker_reentrancy_and_two_submitters() {
+    model(|| {
+        let worker = Arc::new(Lw::new(StdLock::new()));
+        let tally = Tally::new(3);
+
+        let (w, t) = (Arc::clone(&worker), Arc::clone(&tally));
+        let parent: BoxedWork = Box::new(move || {
+            t.run(0, "parent-start", true);
+            // Re-entrant: queued, not nested, because this thread holds the lock.
+            w.submit(t.item(1, "child", true)).unwrap();
+            t.order.lock().unwrap().push("parent-end");
+        });
+        let w = Arc::clone(&worker);
+        let t = Arc::clone(&tally);
+        let other = thread::spawn(move || w.submit(t.item(2, "other", true)).unwrap());
+        worker.submit(parent).unwrap();
+        other.join().unwrap();
+
+        for i in 0..3 {
+            assert_eq!(tally.runs(i), 1, "item {i} ran {} times", tally.runs(i));
+        }
+        let order = tally.order();
+        let pos = |name| order.iter().position(|n| *n == name).unwrap();
+        assert!(pos("parent-end") < pos("child"), "child nested in its parent: {order:?}");
+        // The child runs in its parent's turn: the other thread cannot get in between.
+        assert_eq!(pos("child"), pos("parent-end") + 1, "{order:?}");
+    });
+}
+
+/// (b) One thread submits to a ThreadWorker while its thread parks and wakes, then quits:
+/// both items run once, in FIFO order, and the thread exits (loom reports a deadlock if it
+/// stays parked).
+#[test]
+fn thread_worker_park_wake_then_quit() {
+    model(|| {
+        let factory = LoomFactory::default();
+        let (worker, ()) = ThreadWorker::<BoxedWork, LoomSignal>::start(&factory, LoomSignal::default()).unwrap();
+        let tally = Tally::new(2);
+        worker.submit(tally.item(0, "first", true)).unwrap();
+        worker.submit(tally.item(1, "second", true)).unwrap();
+        worker.quit().unwrap();
+        assert!(worker.submit(tally.item(0, "late", true)).unwrap_err().is_already_quit());
+        assert_eq!(factory.join_all(), 1);
+        assert_eq!(tally.order(), ["first", "second"]);
+        assert_eq!((tally.runs(0), tally.runs(1)), (1, 1));
+    });
+}
+
+/// (b') Submitting from another thread while the worker's thread is parked: the wake-up is
+/// never lost (a lost one would leave the item queued and the join deadlocked).
+#[test]
+fn thread_worker_submit_from_other_thread() {
+    model(|| {
+        let factory = LoomFactory::default();
+        let (worker, ()) = ThreadWorker::<BoxedWork, LoomSignal>::start(&factory, LoomSignal::default()).unwrap();
+        let tally = Tally::new(1);
+        let (w, t) = (worker.clone(), Arc::clone(&tally));
+        let submitter = thread::spawn(move || w.submit(t.item(0, "remote", true)).unwrap());
+        submitter.join().unwrap();
+        worker.quit().unwrap();
+        assert_eq!(factory.join_all(), 1);
+        assert_eq!(tally.runs(0), 1);
+    });
+}
+
+/// The std `pool()` shape, on loom threads: a LockWorker(StdLock) coordinator and
+/// ThreadWorkers, at most `limit` of them.
+fn loom_pool(limit: usize, factory: LoomFactory) -> Arc<threadteam_core::Pool<LoomSignal, StdLock>> {
+    pool::<LoomSignal, StdLock, _>(move || limit, factory, |failure| panic!("unexpected failure: {failure}"))
+}
+
+/// Counts finished jobs and lets a thread block until a number is reached.
+#[derive(Debug, Default)]
+struct Done {
+    count: Mutex<usize>,
+    changed: Condvar,
+}
+
+impl Done {
+    fn add(&self) {
+        *self.count.lock().unwrap() += 1;
+        self.changed.notify_all();
+    }
+
+    fn wait_for(&self, n: usize) {
+        let mut count = self.count.lock().unwrap();
+        while *count < n {
+            count = self.changed.wait(count).unwrap();
+        }
+    }
+}
+
+/// A ThreadWorker whose items are Jobs followed by a `Done::add`. Running a Job runs the
+/// work and then its hand-back, which the LockWorker coordinator applies in this same
+/// thread; so once `Done` counts every item, every hand-back has been coordinated and the
+/// statistics are exact. (Polling `statistics()` instead would make loom explore an
+/// unbounded spin, and a snapshot can mix two coordinated steps.)
+struct CountingWorker {
+    inner: ThreadWorker<BoxedWork, LoomSignal>,
+    done: Arc<Done>,
+}
+
+impl Worker<Job<BoxedWork>> for CountingWorker {
+    fn submit(&self, job: Job<BoxedWork>) -> Result<(), SubmitError<Job<BoxedWork>>> {
+        // A refusal is not expected here (the Team never dispatches to a worker it retired).
+        let done = Arc::clone(&self.done);
+        self.inner
+            .submit(Box::new(move || {
+                job.run();
+                done.add();
+            }))
+            .map_err(|_| unreachable!("the Team dispatched to a worker that had quit"))
+    }
+
+    fn quit(&self) -> Result<(), AlreadyQuit> {
+        self.inner.quit()
+    }
+}
+
+/// (c) Two submitters (the model's main thread and one more) and a Team of at most `limit`
+/// ThreadWorkers behind a LockWorker(StdLock) coordinator, so hand-backs race submits in
+/// the coordinator. Every item runs once; the statistics end at (idle = workers created,
+/// busy 0, backlog 0); after quit every worker thread exits.
+fn team_model(limit: usize) {
+    let factory = LoomFactory::default();
+    let done = Arc::new(Done::default());
+    let (f, d) = (factory.clone(), Arc::clone(&done));
+    let create = move |stats: &Statistics| {
+        (stats.workers() < limit).then(|| {
+            let (inner, ()) = ThreadWorker::start(&f, LoomSignal::default()).unwrap();
+            CountingWorker { inner, done: Arc::clone(&d) }
+        })
+    };
+    let team = Team::with_failure_hook(LockWorker::<_, StdLock>::new(StdLock::new()), create, |failure| {
+        panic!("unexpected failure: {failure}")
+    });
+    let tally = Tally::new(2);
+    let (tm, t) = (Arc::clone(&team), Arc::clone(&tally));
+    let other = thread::spawn(move || tm.submit(t.item(1, "item", false)).unwrap());
+    team.submit(tally.item(0, "item", false)).unwrap();
+    other.join().unwrap();
+    done.wait_for(2);
+
+    assert_eq!((tally.runs(0), tally.runs(1)), (1, 1));
+    let s = team.statistics();
+    assert_eq!((s.busy_workers, s.backlogged, s.shrink_debt), (0, 0, 0), "{s:?}");
+    assert_eq!(s.idle_workers as u64, s.workers_created, "{s:?}");
+    assert!(s.idle_workers >= 1 && s.idle_workers <= limit, "{s:?}");
+    team.quit().unwrap();
+    assert_eq!(factory.join_all() as u64, s.workers_created);
+    assert!(team.is_finished());
+    assert_eq!(team.statistics().workers_retired, s.workers_created);
+}
+
+#[test]
+fn team_two_submitters_one_worker() {
+    model(|| team_model(1));
+}
+
+/// As above with a cap of two workers: a dispatch to a second worker races the first
+/// one's hand-back.
+#[test]
+fn team_two_submitters_two_workers() {
+    model(|| team_model(2));
+}
+
+/// What happened to one item in a quit-vs-submit race.
+fn outcome(ran: usize, handed_back: usize, reclaimed: usize) {
+    assert_eq!(ran + handed_back + reclaimed, 1, "ran {ran}, handed back {handed_back}, reclaimed {reclaimed}");
+}
+
+/// (d) quit racing submit on a LockWorker: the item ran or was handed back, never both.
+#[test]
+fn lock_worker_quit_races_submit() {
+    model(|| {
+        let worker = Arc::new(Lw::new(StdLock::new()));
+        let tally = Tally::new(1);
+        let (w, t) = (Arc::clone(&worker), Arc::clone(&tally));
+        let submitter = thread::spawn(move || match w.submit(t.item(0, "item", true)) {
+            Ok(()) => 0,
+            Err(SubmitError::AlreadyQuit(_)) => 1,
+            Err(SubmitError::BacklogFull(_)) => unreachable!("growable queue"),
+        });
+        worker.quit().unwrap();
+        let handed_back = submitter.join().unwrap();
+        outcome(tally.runs(0), handed_back, 0);
+    });
+}
+
+/// (d) quit racing submit on a ThreadWorker: accepted work runs before the thread exits.
+#[test]
+fn thread_worker_quit_races_submit() {
+    model(|| {
+        let factory = LoomFactory::default();
+        let (worker, ()) = ThreadWorker::<BoxedWork, LoomSignal>::start(&factory, LoomSignal::default()).unwrap();
+        let tally = Tally::new(1);
+        let (w, t) = (worker.clone(), Arc::clone(&tally));
+        let submitter = thread::spawn(move || usize::from(w.submit(t.item(0, "item", true)).is_err()));
+        worker.quit().unwrap();
+        let handed_back = submitter.join().unwrap();
+        assert_eq!(factory.join_all(), 1);
+        outcome(tally.runs(0), handed_back, 0);
+    });
+}
+
+/// (d) quit racing submit on a Team: the item ran, was handed back by `submit`, or (if its
+/// submit event reached the coordinator after quitting completed) waits in `reclaim`;
+/// exactly one of the three. Every worker thread exits.
+///
+/// Also the regression test for the first bug loom found here: `StdLock` took the address
+/// of a thread-local as the holder's id; a worker thread whose thread-local reused the
+/// address of an exited submitter's could read that submitter's stale id, refuse the lock
+/// as re-entrant, and leave its hand-back queued forever (a deadlock: the worker was never
+/// retired). This model failed on every run before `StdLock` got never-reused ids.
+#[test]
+fn team_quit_races_submit() {
+    model(|| {
+        let factory = LoomFactory::default();
+        let team = loom_pool(1, factory.clone());
+        let tally = Tally::new(1);
+        let (tm, t) = (Arc::clone(&team), Arc::clone(&tally));
+        let submitter = thread::spawn(move || usize::from(tm.submit(t.item(0, "item", false)).is_err()));
+        team.quit().unwrap();
+        let handed_back = submitter.join().unwrap();
+        factory.join_all();
+        assert!(team.is_finished());
+        let mut reclaimed = 0;
+        while team.reclaim().is_some() {
+            reclaimed += 1;
+        }
+        outcome(tally.runs(0), handed_back, reclaimed);
+        let s = team.statistics();
+        assert_eq!((s.idle_workers, s.busy_workers), (0, 0), "{s:?}");
+    });
+}
