@@ -109,7 +109,8 @@ where
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
-        let packet = Arc::new(Packet { scope: Arc::clone(&self.data), result: Mutex::new(Slot::Empty), done: Condvar::new() });
+        let packet =
+            Arc::new(Packet { scope: Arc::clone(&self.data), result: Mutex::new(Slot::Empty), done: Condvar::new() });
         self.data.started();
         let run = ScopedRun { f, sender: Sender { packet: Arc::clone(&packet), sent: false } };
         let work: Box<dyn FnOnce() + Send + 'scope> = Box::new(move || run.call());
