@@ -26,7 +26,8 @@ fn awaited_under_futures_block_on() {
     let handle = pool.spawn(|| String::from("offloaded")).unwrap();
     assert_eq!(futures::executor::block_on(handle).unwrap(), "offloaded");
     let failing = pool.spawn(|| panic!("in the pool")).unwrap();
-    let err = futures::executor::block_on(failing).map(|()| ()).unwrap_err();
+    let outcome: Result<(), TaskError> = futures::executor::block_on(failing);
+    let err = outcome.unwrap_err();
     assert_eq!(err.try_into_panic().unwrap().downcast_ref::<&str>(), Some(&"in the pool"));
     pool.quit().unwrap();
 }

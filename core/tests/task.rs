@@ -15,7 +15,8 @@ use threadteam_core::{
 
 type Coord = Arc<MemoryWorker<Coordinate<BoxedWork>>>;
 type JobWorker = Arc<MemoryWorker<Job<BoxedWork>>>;
-type TestTeam = Team<BoxedWork, JobWorker, Coord, Box<dyn FnMut(&Statistics) -> Option<JobWorker> + Send>, Growable>;
+type Create = Box<dyn FnMut(&Statistics) -> Option<JobWorker> + Send>;
+type TestTeam = Team<BoxedWork, JobWorker, Coord, Create, Growable>;
 
 struct Harness {
     team: Arc<TestTeam>,
@@ -27,8 +28,7 @@ struct Harness {
 fn harness(limit: usize) -> Harness {
     let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
     let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
-    let create: Box<dyn FnMut(&Statistics) -> Option<JobWorker> + Send> =
-        Box::new(move |stats: &Statistics| (stats.workers() < limit).then(|| worker.clone()));
+    let create: Create = Box::new(move |stats: &Statistics| (stats.workers() < limit).then(|| worker.clone()));
     Harness { team: Team::new(coordinator, create), coordinate, work }
 }
 
@@ -298,8 +298,7 @@ mod with_std {
     fn quiet_team(limit: usize, failures: Arc<Mutex<Vec<String>>>) -> Harness {
         let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
         let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
-        let create: Box<dyn FnMut(&Statistics) -> Option<JobWorker> + Send> =
-            Box::new(move |stats: &Statistics| (stats.workers() < limit).then(|| worker.clone()));
+        let create: Create = Box::new(move |stats: &Statistics| (stats.workers() < limit).then(|| worker.clone()));
         let team = Team::with_failure_hook(coordinator, create, move |failure| {
             failures.lock().unwrap().push(failure.message().unwrap_or("?").to_owned());
         });

@@ -117,8 +117,8 @@ fn a_panic_is_propagated_after_the_other_work_finishes() {
 #[test]
 fn a_joined_panic_is_not_propagated_again() {
     let pool = Threads::new(1);
-    let outcome = scope(&*pool.team, |s| s.spawn(|| panic!("seen")).join());
-    let err: TaskError = outcome.map(|()| ()).unwrap_err();
+    let outcome: Result<(), TaskError> = scope(&*pool.team, |s| s.spawn(|| panic!("seen")).join());
+    let err = outcome.unwrap_err();
     assert_eq!(err.try_into_panic().unwrap().downcast_ref::<&str>(), Some(&"seen"));
 }
 
@@ -165,7 +165,7 @@ fn unjoined_results_are_dropped_before_the_scope_returns() {
 fn work_refused_by_a_quit_team_panics_in_spawn() {
     let pool = Threads::new(1);
     pool.team.quit().unwrap();
-    let data = vec![1];
+    let data = [1];
     let caught = catch_unwind(AssertUnwindSafe(|| scope(&*pool.team, |s| drop(s.spawn(|| data.len())))));
     let payload = caught.unwrap_err();
     let message = payload.downcast_ref::<String>().unwrap();

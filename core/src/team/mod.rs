@@ -48,9 +48,9 @@ use core::time::Duration;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
 use crate::{AlreadyQuit, ExclusiveWorker, GrowthPolicy, Pacing, Quit, Storage, SubmitError, Work, Worker};
 
+pub(crate) use link::SelfLink;
 pub use link::{Coordinate, Job};
 use link::{Event, Link, TeamLink};
-pub(crate) use link::SelfLink;
 pub(crate) use state::{Effects, TeamState};
 
 /// Identifies a worker inside its Team (an index into the Team's worker slots).
