@@ -112,7 +112,9 @@ where
         let packet =
             Arc::new(Packet { scope: Arc::clone(&self.data), result: Mutex::new(Slot::Empty), done: Condvar::new() });
         self.data.started();
-        let run = ScopedRun { f, sender: Sender { packet: Arc::clone(&packet), sent: false } };
+        // Boxed on its own so that the closure below captures a `Box`, not `f`'s references
+        // directly: see `ScopedRun`.
+        let run = Box::new(ScopedRun { f, sender: Sender { packet: Arc::clone(&packet), sent: false } });
         let work: Box<dyn FnOnce() + Send + 'scope> = Box::new(move || run.call());
         // SAFETY: only the lifetime changes (`'scope` to `'static`); the layout of a boxed
         // trait object does not depend on it. The erased box may be used only while what
@@ -122,9 +124,11 @@ where
         // reference to it and is the last field of `ScopedRun` to drop, after `f` and
         // everything `f` borrows, both when the closure runs (`call` consumes `f` first)
         // and when it is dropped unrun. A result `T` still in the packet is dropped by the
-        // packet's drop, before it releases the scope. If the worker leaks the box
-        // instead, the packet never drops and `scope` waits forever: a hang, not a
-        // dangling borrow.
+        // packet's drop, before it releases the scope. No function whose arguments hold a
+        // borrow of the scope is still running when the scope is released (see
+        // `ScopedRun`), so no borrow the compiler assumes valid for a whole call dangles.
+        // If the worker leaks the box instead, the packet never drops and `scope` waits
+        // forever: a hang, not a dangling borrow.
         let work: BoxedWork = unsafe { erase_lifetime(work) };
         if let Err(refused) = self.worker.submit(work) {
             let reason = refused.to_string();
@@ -293,7 +297,9 @@ struct Sender<T> {
 }
 
 impl<T> Sender<T> {
-    fn send(mut self, result: Result<T, TaskError>) {
+    /// Stores the result. It does not release the scope (dropping the sender may): a
+    /// borrow inside `result` is an argument here, and must stay valid until this returns.
+    fn send(&mut self, result: Result<T, TaskError>) {
         *lock(&self.packet.result) = Slot::Done(result);
         self.sent = true;
         self.packet.done.notify_all();
@@ -311,16 +317,26 @@ impl<T> Drop for Sender<T> {
 
 /// A scoped closure and its way to report. Field order matters: `f` (and everything it
 /// borrows) drops before `sender`, whose packet may release the scope.
+///
+/// A reference passed to a function, even inside a struct passed by value, must stay valid
+/// until that function returns (the compiler may rely on it; Miri checks it). The scope is
+/// released while the work's call is still on the stack, so the functions that run the
+/// work must not take `f` as an argument: the boxed work captures a `Box<ScopedRun>` (the
+/// promise then covers only this heap struct, never what `f` borrows), `call` moves `f`
+/// out into a local, and only `f`'s own call, which ends before the release, receives it.
+/// (std's scoped threads use the unstable `MaybeDangling` for the same reason.)
 struct ScopedRun<F, T> {
     f: F,
     sender: Sender<T>,
 }
 
 impl<F: FnOnce() -> T, T> ScopedRun<F, T> {
-    fn call(self) {
-        let ScopedRun { f, sender } = self;
+    fn call(self: Box<Self>) {
+        let ScopedRun { f, mut sender } = *self;
         // Unwind safety: as for `std::thread::scope`, the payload is all that is observed.
         let result = catch_unwind(AssertUnwindSafe(f)).map_err(TaskError::from_panic);
         sender.send(result);
+        // Dropping `sender` here may release the scope: nothing borrowed is in use now.
+        drop(sender);
     }
 }
