@@ -331,6 +331,8 @@ struct ScopedRun<F, T> {
 }
 
 impl<F: FnOnce() -> T, T> ScopedRun<F, T> {
+    // The box is the point: see above.
+    #[allow(clippy::boxed_local)]
     fn call(self: Box<Self>) {
         let ScopedRun { f, mut sender } = *self;
         // Unwind safety: as for `std::thread::scope`, the payload is all that is observed.
