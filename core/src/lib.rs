@@ -76,10 +76,10 @@ pub use policy::{Clock, GrowthPolicy, ManualClock, Observation, Pacing};
 pub use pool::{pool, Pool};
 pub use quit::Quit;
 #[cfg(feature = "alloc")]
-pub use task::{JoinHandle, TaskError};
-#[cfg(feature = "alloc")]
 pub use storage::Growable;
 pub use storage::{Fixed, Queue, Seq, Storage};
+#[cfg(feature = "alloc")]
+pub use task::{JoinHandle, TaskError};
 pub use team::{Backlogged, Coordinate, Failure, Job, Statistics, Team, TeamSlot, WorkerId};
 #[cfg(feature = "alloc")]
 pub use thread_worker::ThreadWorker;
