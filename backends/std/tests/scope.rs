@@ -195,3 +195,19 @@ fn work_dropped_unrun_is_cancelled_and_reported() {
     let payload = caught.unwrap_err();
     assert!(payload.downcast_ref::<&str>().unwrap().contains("dropped without running"));
 }
+
+#[test]
+fn a_thread_pool_spawns_and_scopes() {
+    let pool = threadteam_std::ThreadPool::new(1, 2);
+    pool.start().unwrap();
+    assert_eq!(pool.spawn(|| 6 * 7).unwrap().join().unwrap(), 42);
+    let mut data = [1, 2, 3];
+    pool.scope(|s| {
+        for n in data.iter_mut() {
+            s.spawn(move || *n += 1);
+        }
+    });
+    assert_eq!(data, [2, 3, 4]);
+    pool.stop();
+    assert!(pool.spawn(|| ()).unwrap_err().is_already_quit());
+}
