@@ -14,6 +14,7 @@
 //! | [`ThreadFactory`], [`Signal`] | the seam a platform backend implements (std threads, RTOS tasks) |
 //! | `ThreadWorker`, `pool` | (with `alloc`) one thread and a queue; a Team of them capped by a limit function |
 //! | [`GrowthPolicy`], [`Clock`], [`Pacing`], `adaptive_pool` | ([`policy`]) no hard cap: burst, then one new worker per interval while work waits; idle workers age out |
+//! | `Team::spawn`, `JoinHandle`, `TaskError` | (with `alloc`) run a closure, await its result on any executor, cancel it while queued |
 //!
 //! # Storage modes
 //!
@@ -25,7 +26,7 @@
 //!
 //! # Features
 //!
-//! - `alloc`: boxed work, growable storage, `ThreadWorker`, `pool()`, `adaptive_pool()`.
+//! - `alloc`: boxed work, growable storage, `ThreadWorker`, `pool()`, `adaptive_pool()`, task handles.
 //! - `std` (implies `alloc`): panics in work are caught and reported, [`StdLock`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -55,6 +56,8 @@ mod adaptive;
 #[cfg(feature = "alloc")]
 mod pool;
 #[cfg(feature = "alloc")]
+pub mod task;
+#[cfg(feature = "alloc")]
 mod thread_worker;
 
 #[cfg(feature = "alloc")]
@@ -75,6 +78,8 @@ pub use quit::Quit;
 #[cfg(feature = "alloc")]
 pub use storage::Growable;
 pub use storage::{Fixed, Queue, Seq, Storage};
+#[cfg(feature = "alloc")]
+pub use task::{JoinHandle, TaskError};
 pub use team::{Backlogged, Coordinate, Failure, Job, Statistics, Team, TeamSlot, WorkerId};
 #[cfg(feature = "alloc")]
 pub use thread_worker::ThreadWorker;

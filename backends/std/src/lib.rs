@@ -1,4 +1,4 @@
-//! The std backend of threadteam: OS threads for the `no_std` core.
+//! The std backend of threadteam: OS threads for the `no_std` core, and [`scope`]d work.
 //!
 //! | piece | what it is |
 //! |---|---|
@@ -8,6 +8,7 @@
 //! | [`pool()`], [`StdPool`] | a Team of thread workers capped by a limit function (Twisted's `pool`) |
 //! | [`ThreadPool`] | start / stop / resize / statistics around such a Team (Twisted's `threadpool.ThreadPool`) |
 //! | [`default_panic_hook`], [`default_spawn_error_hook`] | where panics in work and refused spawns are reported by default |
+//! | [`scope`], [`Scope`], [`ScopedJoinHandle`] | work that borrows from the caller's stack (like `std::thread::scope`) |
 //!
 //! ```
 //! use threadteam_std::ThreadPool;
@@ -33,13 +34,19 @@
 //!
 //! - `log`: report panics in work and refused spawns through the `log` crate
 //!   (target `threadteam`) instead of stderr.
-#![forbid(unsafe_code)]
+//!
+//! # Unsafe code
+//!
+//! The only `unsafe` code is in the scope module (erasing a scoped closure's lifetime; see
+//! its `SAFETY` comments); everything else is checked by `deny(unsafe_code)`.
+#![deny(unsafe_code)]
 
 mod adaptive;
 mod clock;
 mod factory;
 mod pool;
 mod report;
+mod scope;
 mod signal;
 mod thread_pool;
 mod thread_worker;
@@ -49,6 +56,7 @@ pub use clock::StdClock;
 pub use factory::{SpawnError, StdThreadFactory};
 pub use pool::{pool, StdPool};
 pub use report::{default_panic_hook, default_spawn_error_hook};
+pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use signal::StdSignal;
 pub use thread_pool::{PoolStatistics, ThreadPool, ThreadPoolBuilder};
 pub use thread_worker::{thread_worker, StdThreadWorker};

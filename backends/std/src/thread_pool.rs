@@ -21,7 +21,7 @@ use std::thread::JoinHandle;
 use threadteam_core::{AlreadyQuit, BoxedWork, Failure, StdLock, SubmitError, ThreadFactory, Worker};
 
 use crate::report::{call_hook, default_panic_hook, default_spawn_error_hook};
-use crate::{SpawnError, StdPool, StdSignal, StdThreadFactory};
+use crate::{Scope, SpawnError, StdPool, StdSignal, StdThreadFactory};
 
 type PanicHook = Box<dyn Fn(&Failure) + Send + Sync>;
 type SpawnErrorHook = Box<dyn Fn(&SpawnError) + Send + Sync>;
@@ -251,6 +251,49 @@ impl ThreadPool {
             drop(shared);
             on_result(result);
         }))
+    }
+
+    /// Runs `f` on a pool thread and returns a handle to its result: a [`Future`] that any
+    /// executor can await, or [`join`](threadteam_core::JoinHandle::join) it. Cancel it while it waits for a
+    /// thread; dropping it detaches. See [`threadteam_core::task`].
+    ///
+    /// A panic in `f` goes to the handle, not to the panic hook, and is not counted in
+    /// [`PoolStatistics::panics`], unless the handle was dropped first.
+    ///
+    /// ```
+    /// use threadteam_std::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(1, 2);
+    /// pool.start().unwrap();
+    /// let handle = pool.spawn(|| 6 * 7).unwrap();
+    /// assert_eq!(handle.join().unwrap(), 42);
+    /// pool.stop();
+    /// ```
+    ///
+    /// [`Future`]: core::future::Future
+    ///
+    /// # Errors
+    /// [`SubmitError::AlreadyQuit`] after [`stop`](Self::stop), carrying `f`, unrun.
+    pub fn spawn<F, T>(&self, f: F) -> Result<threadteam_core::JoinHandle<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.team.spawn(f)
+    }
+
+    /// Runs `f` with a [`Scope`] whose work may borrow from the caller, on this pool's
+    /// threads: see [`scope`](crate::scope). Before [`start`](Self::start), scoped work
+    /// waits (and so does this call) until another thread starts the pool.
+    ///
+    /// # Panics
+    /// As [`scope`](crate::scope): a panic in `f`, or an unjoined one in scoped work, is
+    /// resumed once all scoped work has finished.
+    pub fn scope<'env, F, R>(&'env self, f: F) -> R
+    where
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env, StdPool>) -> R,
+    {
+        crate::scope(&*self.team, f)
     }
 
     /// Sets the sizes. If the pool is started, it grows to `min` threads now, and retires

@@ -39,6 +39,9 @@ pub(crate) trait TeamLink<W>: Send + Sync {
     /// An item failed.
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     fn report(&self, failure: Failure);
+    /// Removes the first backlogged item that `matches` (a task handle's cancel).
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W>;
 }
 
 pub(crate) enum Link<W: 'static> {
@@ -81,6 +84,22 @@ impl<W> SelfLink<W> {
             SelfLink::Static(team) => Some(Link::Static(*team)),
             #[cfg(feature = "alloc")]
             SelfLink::Weak(team) => team.upgrade().map(Link::Shared),
+        }
+    }
+
+    /// Removes the first backlogged item that `matches`, if the Team still exists.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    pub(crate) fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W> {
+        self.get()?.team().remove_backlogged(matches)
+    }
+}
+
+impl<W> Clone for SelfLink<W> {
+    fn clone(&self) -> Self {
+        match self {
+            SelfLink::Static(team) => SelfLink::Static(*team),
+            #[cfg(feature = "alloc")]
+            SelfLink::Weak(team) => SelfLink::Weak(alloc::sync::Weak::clone(team)),
         }
     }
 }

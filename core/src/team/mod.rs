@@ -48,8 +48,9 @@ use core::time::Duration;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
 use crate::{AlreadyQuit, ExclusiveWorker, GrowthPolicy, Pacing, Quit, Storage, SubmitError, Work, Worker};
 
+pub(crate) use link::SelfLink;
 pub use link::{Coordinate, Job};
-use link::{Event, Link, SelfLink, TeamLink};
+use link::{Event, Link, TeamLink};
 pub(crate) use state::{Effects, TeamState};
 
 /// Identifies a worker inside its Team (an index into the Team's worker slots).
@@ -76,7 +77,9 @@ pub struct Statistics {
     pub workers_retired: u64,
     /// The most workers alive at once.
     pub high_water: usize,
-    /// Work items that failed (panicked) so far.
+    /// Work items that failed (panicked) so far and were reported to the failure hook. A
+    /// panic in [`Team::spawn`]ed work goes to its [`JoinHandle`](crate::JoinHandle) instead,
+    /// and is counted here only if the handle was dropped first.
     pub failures: u64,
     /// How long the oldest backlogged item has waited; `None` when the backlog is empty or
     /// the Team has no clock (only a [paced](Pacing) Team has one).
@@ -647,6 +650,12 @@ impl<W: 'static, Wk, C, F, S: Storage<W, Wk>> Team<W, Wk, C, F, S> {
     fn self_link(&self) -> Option<Link<W>> {
         self.link.get().and_then(SelfLink::get)
     }
+
+    /// A link back to this Team that does not keep it alive (for task handles).
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    pub(crate) fn weak_link(&self) -> Option<SelfLink<W>> {
+        self.link.get().cloned()
+    }
 }
 
 /// The effects of a transition, as a Team performs them.
@@ -743,6 +752,10 @@ where
         }
         #[cfg(not(feature = "std"))]
         self.hook.call(&failure);
+    }
+
+    fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W> {
+        self.cancel_backlogged(matches)
     }
 }
 

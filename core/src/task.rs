@@ -1,0 +1,458 @@
+//! Task results: [`Team::spawn`] runs a closure on a Team and gives back a [`JoinHandle`], a
+//! runtime-agnostic [`Future`] of the closure's result (Twisted's `deferToThread`).
+//!
+//! The handle needs only `alloc`: it is woken through the awaiting task's [`Waker`], so it
+//! works under any executor (tokio, smol, `futures::executor::block_on`, an RTOS's async
+//! executor). With `std` it also has a blocking [`JoinHandle::join`].
+//!
+//! # Cancellation
+//!
+//! [`JoinHandle::cancel`] stops work that has not started: the closure is dropped without
+//! running and its place in the Team's backlog is freed at once. Work that has started runs
+//! to completion, because a thread cannot be interrupted; `cancel` then returns `false` and
+//! the handle still delivers the result.
+//!
+//! # Dropping a handle detaches the work
+//!
+//! As with `std::thread::JoinHandle` and tokio's, dropping a `JoinHandle` does not cancel
+//! anything: the work still runs and its result is dropped. Call [`JoinHandle::cancel`]
+//! first if the work is no longer wanted.
+//!
+//! # Panics in spawned work
+//!
+//! With `std`, a panic in the closure is caught and delivered to the handle as
+//! [`TaskError::Panicked`], with its payload; the Team's failure hook does not hear of it and
+//! [`Statistics::failures`](crate::Statistics::failures) does not count it. If the handle was
+//! dropped before the panic, nobody could observe it there, so it goes to the Team's failure
+//! hook and is counted, as for any other work. Without `std` a panic does not unwind, so
+//! `Panicked` never happens.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use crate::sync::Mutex;
+use crate::team::SelfLink;
+use crate::{BoxedWork, Coordinate, ExclusiveWorker, Failure, Job, Statistics, Storage, SubmitError, Team, Worker};
+
+/// Why a [`JoinHandle`] (or a scoped handle) has no value.
+#[derive(Debug)]
+pub enum TaskError {
+    /// The work was cancelled before it started (by [`JoinHandle::cancel`], or because it
+    /// was dropped unrun, e.g. reclaimed from a quit Team and discarded). It never ran.
+    Cancelled,
+    /// The work panicked (only with `std`; without it a panic does not unwind). The
+    /// [`Failure`] holds the payload.
+    Panicked(Failure),
+}
+
+impl TaskError {
+    /// A `Panicked` error carrying a caught panic's `payload` (for backends that run work
+    /// themselves).
+    #[cfg(feature = "std")]
+    pub fn from_panic(payload: Box<dyn core::any::Any + Send + 'static>) -> Self {
+        Self::Panicked(Failure::from_panic(payload))
+    }
+
+    /// Whether the work was cancelled before it started.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Self::Cancelled)
+    }
+
+    /// Whether the work panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, Self::Panicked(_))
+    }
+
+    /// The panic payload, e.g. for [`std::panic::resume_unwind`]; the error itself if it is
+    /// not a panic.
+    ///
+    /// # Errors
+    /// `Err(self)` when the work was cancelled.
+    #[cfg(feature = "std")]
+    pub fn try_into_panic(self) -> Result<Box<dyn core::any::Any + Send + 'static>, Self> {
+        match self {
+            Self::Panicked(failure) => Ok(failure.into_payload()),
+            other => Err(other),
+        }
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cancelled => f.write_str("the work was cancelled before it started"),
+            Self::Panicked(failure) => fmt::Display::fmt(failure, f),
+        }
+    }
+}
+
+impl core::error::Error for TaskError {}
+
+/// Where a spawned closure is in its life.
+enum Stage<F, T> {
+    /// Submitted, not started. The closure lives here rather than in the boxed work, so
+    /// whoever takes it out decides its fate: the worker runs it, `cancel` drops it.
+    Queued(F),
+    Running,
+    Ready(Result<T, TaskError>),
+    /// The result went to the handle, or was dropped because the handle had gone.
+    Taken,
+}
+
+struct Inner<F, T> {
+    stage: Stage<F, T>,
+    /// The waker of the last poll that found no result.
+    waker: Option<Waker>,
+    /// The handle has been dropped: nobody wants the result.
+    detached: bool,
+    /// The boxed work that will run this task is still allocated. While it is, its
+    /// address identifies it in the backlog; once it is freed, the address may be reused by
+    /// other work, so cancellation must not go looking for it.
+    work_alive: bool,
+    /// The boxed work's address.
+    work_addr: usize,
+}
+
+/// The completion cell shared by the boxed work and the handle.
+struct Task<F, T> {
+    inner: Mutex<Inner<F, T>>,
+}
+
+/// What a handle needs from its task, with the closure's type erased.
+trait Completion<T>: Send + Sync {
+    fn poll_result(&self, waker: &Waker) -> Poll<Result<T, TaskError>>;
+    fn cancel(&self) -> bool;
+    fn detach(&self);
+    fn is_finished(&self) -> bool;
+    fn work_addr(&self) -> usize;
+    fn work_alive(&self) -> bool;
+}
+
+impl<F, T> Task<F, T> {
+    fn new(f: F) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                stage: Stage::Queued(f),
+                waker: None,
+                detached: false,
+                work_alive: true,
+                work_addr: 0,
+            }),
+        }
+    }
+
+    /// Takes the closure if the work has not started, leaving `then` in its place.
+    fn take_queued(&self, then: impl FnOnce(&Inner<F, T>) -> Stage<F, T>) -> (Option<F>, Option<Waker>) {
+        let mut inner = self.inner.lock();
+        if !matches!(inner.stage, Stage::Queued(_)) {
+            return (None, None);
+        }
+        let next = then(&inner);
+        let Stage::Queued(f) = core::mem::replace(&mut inner.stage, next) else { unreachable!("checked above") };
+        let waker = inner.waker.take();
+        (Some(f), waker)
+    }
+}
+
+/// A stage for work that will never run: cancelled, unless nobody is waiting.
+fn cancelled<F, T>(inner: &Inner<F, T>) -> Stage<F, T> {
+    if inner.detached {
+        Stage::Taken
+    } else {
+        Stage::Ready(Err(TaskError::Cancelled))
+    }
+}
+
+impl<F, T> Completion<T> for Task<F, T>
+where
+    F: Send,
+    T: Send,
+{
+    fn poll_result(&self, waker: &Waker) -> Poll<Result<T, TaskError>> {
+        let mut inner = self.inner.lock();
+        match core::mem::replace(&mut inner.stage, Stage::Taken) {
+            Stage::Ready(result) => Poll::Ready(result),
+            Stage::Taken => panic!("threadteam: JoinHandle polled after it returned its result"),
+            pending => {
+                inner.stage = pending;
+                let stale = match &inner.waker {
+                    Some(old) if old.will_wake(waker) => None,
+                    _ => inner.waker.replace(waker.clone()),
+                };
+                drop(inner);
+                // A waker's drop is the executor's code: never under the lock.
+                drop(stale);
+                Poll::Pending
+            }
+        }
+    }
+
+    fn cancel(&self) -> bool {
+        let (f, waker) = self.take_queued(cancelled);
+        let won = f.is_some();
+        // The closure's captures are dropped here, in the cancelling thread, unlocked.
+        drop(f);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        won
+    }
+
+    fn detach(&self) {
+        let (result, waker) = {
+            let mut inner = self.inner.lock();
+            inner.detached = true;
+            let result = match core::mem::replace(&mut inner.stage, Stage::Taken) {
+                Stage::Ready(result) => Some(result),
+                other => {
+                    inner.stage = other;
+                    None
+                }
+            };
+            (result, inner.waker.take())
+        };
+        drop(result);
+        drop(waker);
+    }
+
+    fn is_finished(&self) -> bool {
+        matches!(self.inner.lock().stage, Stage::Ready(_) | Stage::Taken)
+    }
+
+    fn work_addr(&self) -> usize {
+        self.inner.lock().work_addr
+    }
+
+    fn work_alive(&self) -> bool {
+        self.inner.lock().work_alive
+    }
+}
+
+/// The part of a task that travels inside the boxed work. Dropping it (after running, or
+/// unrun) marks the work as gone; dropping it unrun cancels the task, so no handle waits
+/// for work that no longer exists.
+struct Runner<F, T> {
+    task: Arc<Task<F, T>>,
+}
+
+impl<F: FnOnce() -> T, T> Runner<F, T> {
+    fn run(self) {
+        let f = {
+            let mut inner = self.task.inner.lock();
+            match core::mem::replace(&mut inner.stage, Stage::Running) {
+                Stage::Queued(f) => f,
+                other => {
+                    // Cancelled before it started.
+                    inner.stage = other;
+                    return;
+                }
+            }
+        };
+        #[cfg(feature = "std")]
+        // Unwind safety: like `std::thread::spawn`, the closure's state is not observed
+        // after a panic except through the payload, which goes to the handle.
+        let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(f)).map_err(TaskError::from_panic);
+        #[cfg(not(feature = "std"))]
+        let result = Ok(f());
+
+        let (unwanted, waker) = {
+            let mut inner = self.task.inner.lock();
+            if inner.detached {
+                inner.stage = Stage::Taken;
+                (Some(result), None)
+            } else {
+                inner.stage = Stage::Ready(result);
+                (None, inner.waker.take())
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        match unwanted {
+            // Nobody can see this panic through a handle: let the Team report it.
+            #[cfg(feature = "std")]
+            Some(Err(TaskError::Panicked(failure))) => std::panic::resume_unwind(failure.into_payload()),
+            other => drop(other),
+        }
+    }
+}
+
+impl<F, T> Drop for Runner<F, T> {
+    fn drop(&mut self) {
+        let (f, waker) = self.task.take_queued(cancelled);
+        self.task.inner.lock().work_alive = false;
+        drop(f);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+fn work_addr(work: &BoxedWork) -> usize {
+    let ptr: *const (dyn FnOnce() + Send) = &**work;
+    ptr.cast::<()>().addr()
+}
+
+/// The result of work given to [`Team::spawn`]: a [`Future`] of `Result<T, TaskError>`
+/// that any executor can await, and with `std` a blocking [`join`](JoinHandle::join).
+///
+/// Dropping the handle detaches the work (it still runs); [`cancel`](JoinHandle::cancel)
+/// stops work that has not started. See the [module documentation](crate::task).
+///
+/// # Panics
+/// Polling it again after it returned `Ready` panics, as futures may.
+pub struct JoinHandle<T> {
+    task: Arc<dyn Completion<T>>,
+    team: Option<SelfLink<BoxedWork>>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Cancels the work if it has not started: the closure is dropped (in this thread)
+    /// without running, its place in the Team's backlog is freed at once, and the handle
+    /// resolves to [`TaskError::Cancelled`]. Returns whether that happened.
+    ///
+    /// Returns `false` when the work has started (it runs to completion: threads cannot be
+    /// interrupted), has finished, or was already cancelled; the handle then delivers
+    /// whatever the work produced.
+    ///
+    /// If the submission is still on its way through the Team's coordinator (another
+    /// thread is coordinating), the work is not in the backlog yet: it is still cancelled
+    /// and never runs, but its backlog place is freed only when a worker picks it up and
+    /// finds nothing to do.
+    pub fn cancel(&self) -> bool {
+        if !self.task.cancel() {
+            return false;
+        }
+        if let Some(team) = &self.team {
+            let (addr, task) = (self.task.work_addr(), &self.task);
+            // The address alone could name other work, allocated where ours was after ours
+            // was freed; while ours is alive (checked under the Team's lock, so the
+            // backlog cannot change meanwhile), the address is ours alone.
+            let removed = team.remove_backlogged(&mut |work| work_addr(work) == addr && task.work_alive());
+            // Dropping our own work (outside the Team's lock) finds the task cancelled.
+            drop(removed);
+        }
+        true
+    }
+
+    /// Whether the work has finished (or been cancelled): awaiting the handle will not wait.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Blocks the calling thread until the work has finished, and returns its result.
+    ///
+    /// # Errors
+    /// [`TaskError::Panicked`] if the work panicked, [`TaskError::Cancelled`] if it was
+    /// cancelled before it started.
+    ///
+    /// # Panics
+    /// If the handle already returned its result as a future.
+    #[cfg(feature = "std")]
+    pub fn join(mut self) -> Result<T, TaskError> {
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            match Pin::new(&mut self).poll(&mut cx) {
+                Poll::Ready(result) => return result,
+                // A spurious unpark just polls again.
+                Poll::Pending => std::thread::park(),
+            }
+        }
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.task.poll_result(cx.waker())
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        self.task.detach();
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle").field("finished", &self.is_finished()).finish_non_exhaustive()
+    }
+}
+
+/// Wakes a thread blocked in [`JoinHandle::join`].
+#[cfg(feature = "std")]
+struct Unpark(std::thread::Thread);
+
+#[cfg(feature = "std")]
+impl alloc::task::Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+impl<Wk, C, F, S> Team<BoxedWork, Wk, C, F, S>
+where
+    Wk: Worker<Job<BoxedWork>> + Send + 'static,
+    C: ExclusiveWorker<Coordinate<BoxedWork>> + Send + Sync + 'static,
+    F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
+    S: Storage<BoxedWork, Wk> + 'static,
+    S::Backlog: Send,
+    S::Slots: Send,
+    S::Ids: Send,
+{
+    /// Runs `f` on the Team, like [`submit`](Worker::submit), and returns a handle to its
+    /// result: a [`Future`] for any executor, with `std` also a blocking
+    /// [`join`](JoinHandle::join). See the [`task`](crate::task) module for cancellation,
+    /// detaching and panics.
+    ///
+    /// ```
+    /// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, Team};
+    ///
+    /// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
+    /// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
+    /// let team = Team::new(coordinator, move |_stats: &_| Some(worker.clone()));
+    ///
+    /// let handle = team.spawn(|| 6 * 7).unwrap();
+    /// coordinate.perform(); // dispatch
+    /// work.perform(); // run
+    /// assert_eq!(handle.join().unwrap(), 42);
+    /// ```
+    ///
+    /// # Errors
+    /// As for `submit`: [`SubmitError::AlreadyQuit`] after quit, [`SubmitError::BacklogFull`]
+    /// when a fixed-capacity queue is full. Either way `f` is handed back, unrun.
+    pub fn spawn<Fun, T>(&self, f: Fun) -> Result<JoinHandle<T>, SubmitError<Fun>>
+    where
+        Fun: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let task = Arc::new(Task::new(f));
+        let runner = Runner { task: Arc::clone(&task) };
+        let work: BoxedWork = Box::new(move || runner.run());
+        task.inner.lock().work_addr = work_addr(&work);
+        match self.submit(work) {
+            Ok(()) => Ok(JoinHandle { task, team: self.weak_link() }),
+            Err(refused) => {
+                // The work never reached a worker, so the closure is still queued: take it
+                // back before dropping the work, which then finds nothing to cancel.
+                let (f, _) = task.take_queued(|_| Stage::Taken);
+                let f = f.expect("refused work has not started");
+                Err(refused.map(|work| {
+                    drop(work);
+                    f
+                }))
+            }
+        }
+    }
+}
