@@ -318,7 +318,12 @@ fn main() {
 
     let burst_target_ms = 36.0;
     let tables = results.tables();
-    let verdicts = report::verdicts(&results, "threadteam", burst_target_ms, 0);
+    // Speed targets are the core pool's; elasticity is the adaptive pool's job.
+    let mut verdicts = report::verdicts(&results, "threadteam", burst_target_ms, 0);
+    let adaptive = report::verdicts(&results, "threadteam-adaptive", burst_target_ms, 0);
+    for verdict in adaptive.into_iter().skip(3) {
+        verdicts.push(report::Verdict { target: format!("{} (adaptive pool)", verdict.target), ..verdict });
+    }
     println!("\n{tables}");
     println!("{}", report::verdict_table(&verdicts));
     let elapsed = started.elapsed();

@@ -25,6 +25,7 @@ pub trait Visit {
 /// `v.visit::<...>()` line here; every workload, table and chart picks them up.
 pub fn for_each_pool(v: &mut impl Visit) {
     v.visit::<ThreadTeam>();
+    v.visit::<ThreadTeamAdaptive>();
     v.visit::<ThreadPoolPeer>();
     v.visit::<RustyPool>();
     v.visit::<Rayon>();
@@ -77,14 +78,55 @@ impl Pool for ThreadTeam {
         }
     }
 
-    // EXTENSION POINT (task results): once threadteam can hand back a task's result
-    // (the task-results issue), implement `spawn_await` here with that handle. Until then
-    // the default `Err(NoResultHandle)` makes workload 6 print "n/a" for threadteam; it is
-    // deliberately not emulated with a hand-made channel.
+    /// The task handle, awaited as a future (as tokio's and blocking's are).
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
+        let handle = self.0.spawn(task).unwrap_or_else(|_| panic!("threadteam refused work before quit"));
+        Ok(futures_lite::future::block_on(handle).expect("the task neither panics nor is cancelled"))
+    }
 
     fn shutdown(self) {
         // Threads retire once the backlog is served; `pool()` keeps no join handles.
         let _ = self.0.quit();
+    }
+}
+
+/// threadteam's `AdaptivePool`: the same Team, sized by a growth policy. Here it grows at
+/// once up to `max_threads` (burst = max) and releases threads idle for `keep_alive` down
+/// to `min_threads`.
+#[derive(Debug)]
+pub struct ThreadTeamAdaptive(threadteam_std::AdaptivePool);
+
+impl Pool for ThreadTeamAdaptive {
+    const NAME: &'static str = "threadteam-adaptive";
+    const ROLE: Role = Role::Subject;
+    const SETUP: &'static str =
+        "std `AdaptivePool::builder().min(min).burst(max).max(Some(max)).keep_alive(Some(keep_alive))`";
+
+    fn build(config: &PoolConfig) -> Self {
+        let pool = threadteam_std::AdaptivePool::builder()
+            .min(config.min_threads)
+            .burst(config.max_threads)
+            .max(Some(config.max_threads))
+            .keep_alive(Some(config.keep_alive))
+            .build()
+            .expect("the timer thread starts");
+        Self(pool)
+    }
+
+    fn submit<F: FnOnce() + Send + 'static>(&self, task: F) {
+        if self.0.submit(Box::new(task)).is_err() {
+            panic!("threadteam refused work before quit");
+        }
+    }
+
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
+        let handle = self.0.spawn(task).unwrap_or_else(|_| panic!("threadteam refused work before quit"));
+        Ok(futures_lite::future::block_on(handle).expect("the task neither panics nor is cancelled"))
+    }
+
+    fn shutdown(self) {
+        let _ = self.0.quit();
+        self.0.join();
     }
 }
 

@@ -14,7 +14,9 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// one recorded item (Twisted's `MemoryWorker`).
 ///
 /// With memory workers as a [`Team`](crate::Team)'s coordinator and workers, a test drives
-/// the whole Team step by step, with no threads and no sleeps.
+/// the whole Team step by step, with no threads and no sleeps. Items a Team gives them lead
+/// back to the Team, so a memory worker that is never drained keeps its Team alive: finish
+/// a test by quitting the Team and performing until nothing is left.
 ///
 /// Without `alloc`, put one in a `static` and use `&'static MemoryWorker` as the worker;
 /// with `alloc`, [`create_memory_worker`] returns a shareable handle and a `perform`

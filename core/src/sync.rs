@@ -51,6 +51,7 @@ mod loom_mutex {
 
 /// Waits a little before re-checking a condition: exponential spinning first, then (with
 /// `std`) yielding the processor so the thread we wait for can run.
+#[cfg(feature = "alloc")] // only thread workers wait this way
 pub(crate) fn backoff(step: u32) {
     if step < 6 {
         for _ in 0..(1u32 << step) {

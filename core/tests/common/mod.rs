@@ -98,6 +98,16 @@ impl Harness {
     }
 }
 
+impl Drop for Harness {
+    /// Queued items hold their Team (a Job or a Coordinate leads back to it), so a harness
+    /// dropped with items still recorded would keep its Team alive: finish everything.
+    fn drop(&mut self) {
+        let _ = self.team.quit();
+        self.settle();
+        while self.team.reclaim().is_some() {}
+    }
+}
+
 /// Work that appends `tag` to `log` when it runs.
 pub fn logging(log: &Arc<Mutex<Vec<u32>>>, tag: u32) -> BoxedWork {
     let log = log.clone();
