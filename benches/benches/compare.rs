@@ -394,7 +394,7 @@ fn markdown(
         md,
         "## Targets (threadteam, 2-core machine)\n\n{}\nWhere a target is missed, the profiled reason and the \
          changes made so far are in [What was fixed, and why the throughput target is still missed](#what-was-fixed-and-why-the-throughput-target-is-still-missed-profiled) \
-         below. `BENCH_EXPERIMENTS=1` adds `tt+spinpark`, the spin-then-park signal experiment that `StdSignal` now implements.\n",
+         below.\n",
         report::verdict_table(verdicts)
     );
     let _ = writeln!(md, "![threadteam vs peers]({chart})\n");

@@ -25,7 +25,7 @@ fn role_color(role: Role) -> RGBColor {
     match role {
         Role::Subject => SUBJECT,
         Role::Peer => PEER,
-        Role::Floor | Role::Experiment => FLOOR,
+        Role::Floor => FLOOR,
     }
 }
 

@@ -8,11 +8,9 @@
 //! - [`workloads`]: the workloads, each written once, generic over `Pool`;
 //! - [`sync`]: the latch and hand-off the bench waits on (the same for every pool);
 //! - [`procfs`]: thread and memory counts from `/proc/self/status`;
-//! - [`experiments`]: threadteam variants that measure a proposed core change;
 //! - [`report`], [`chart`]: medians, ratios to the best peer, Markdown and the SVG chart.
 
 pub mod chart;
-pub mod experiments;
 pub mod peers;
 pub mod pool;
 pub mod procfs;

@@ -32,9 +32,6 @@ pub fn for_each_pool(v: &mut impl Visit) {
     v.visit::<Blocking>();
     v.visit::<Tokio>();
     v.visit::<Floor>();
-    if std::env::var("BENCH_EXPERIMENTS").is_ok_and(|v| v != "0") {
-        crate::experiments::for_each_experiment(v);
-    }
 }
 
 /// Names of all pools, in [`for_each_pool`] order.

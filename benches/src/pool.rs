@@ -12,8 +12,6 @@ pub enum Role {
     /// N plain threads reading one crossbeam channel: the least machinery a pool can
     /// have, shown for scale but never the "best peer".
     Floor,
-    /// A threadteam variant measuring a proposed change (`BENCH_EXPERIMENTS=1` only).
-    Experiment,
 }
 
 /// How big a pool a workload wants.

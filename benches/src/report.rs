@@ -171,7 +171,6 @@ impl Results {
             Role::Subject => format!("**{}**", row.name),
             Role::Peer => row.name.to_owned(),
             Role::Floor => format!("{} (floor)", row.name),
-            Role::Experiment => format!("*{} (experiment)*", row.name),
         }
     }
 
