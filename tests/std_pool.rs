@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 
-use threadteam::{std_pool, BoxedWork, StdPool, StdThreadFactory, Worker};
+use threadteam::{std_pool, BoxedWork, StdPool, StdThreadFactory, Worker, BYPASS_BUDGET};
 
 use common::{join_all, Gate, Keep, Scripted};
 
@@ -88,17 +88,37 @@ fn a_factory_that_fails_every_third_spawn_loses_nothing() {
     let team = std_pool(|| 6, factory);
     let (gate, ran) = (Gate::new(), Arc::new(AtomicUsize::new(0)));
     let _open = gate.open_on_drop();
-    for _ in 0..30 {
+    let submitted = AtomicUsize::new(0);
+    let submit = || {
         team.submit(gated(&gate, &ran)).unwrap();
+        submitted.fetch_add(1, Ordering::SeqCst) + 1
+    };
+    // Spawns 1 and 2 work; 3 fails, and work 3 waits.
+    for _ in 0..3 {
+        submit();
     }
-    // Spawns 1, 2 work; 3 fails (work 3 waits); submit 4 makes 4 and 5 (works 3, 4); 6
-    // fails; submit 6 makes 7 and 8; then the limit holds the other 24 back.
-    assert_eq!(attempts.load(Ordering::SeqCst), 8);
-    assert_eq!(counts(&team), (0, 6, 24));
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+    assert_eq!(counts(&team), (0, 2, 1));
+    // Every worker is busy and creation was refused: further work bypasses the
+    // coordinator, which still sees one submit in every `BYPASS_BUDGET` and retries then:
+    // spawns 4 and 5 work, 6 fails; next time 7 and 8 work, and then the limit holds.
+    for expected in [6, 8] {
+        let before = submitted.load(Ordering::SeqCst);
+        while attempts.load(Ordering::SeqCst) < expected {
+            assert!(submit() - before <= BYPASS_BUDGET + 1, "a failed spawn is retried within the budget");
+        }
+        assert_eq!(attempts.load(Ordering::SeqCst), expected);
+    }
+    for _ in 0..2 * BYPASS_BUDGET {
+        submit();
+    }
+    assert_eq!(attempts.load(Ordering::SeqCst), 8, "at the limit, nothing is spawned");
+    let submitted = submitted.load(Ordering::SeqCst);
+    assert_eq!(counts(&team), (0, 6, submitted - 6));
     gate.open();
     team.quit().unwrap();
     assert_eq!(join_all(&threads), 6);
-    assert_eq!(ran.load(Ordering::SeqCst), 30, "every item ran, once");
+    assert_eq!(ran.load(Ordering::SeqCst), submitted, "every item ran, once");
     assert_eq!(counts(&team), (0, 0, 0));
 }
 

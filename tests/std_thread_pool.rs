@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
 
-use threadteam::{AlreadyQuit, ThreadPool};
+use threadteam::{AlreadyQuit, ThreadPool, BYPASS_BUDGET};
 
 use common::{eventually, Gate, Scripted};
 
@@ -401,15 +401,27 @@ fn a_factory_that_fails_every_third_spawn_is_reported_and_loses_nothing() {
     pool.start().unwrap();
     let (gate, ran) = (Gate::new(), Arc::new(AtomicUsize::new(0)));
     let _open = gate.open_on_drop();
-    for _ in 0..30 {
+    // Spawns 1 and 2 work, 3 fails: the third item waits.
+    for _ in 0..3 {
         call_gated(&pool, &gate, &ran);
     }
     let s = pool.statistics();
-    assert_eq!((s.busy_workers, s.backlogged, s.threads_started, s.spawn_failures), (6, 24, 6, 2));
+    assert_eq!((s.busy_workers, s.backlogged, s.threads_started, s.spawn_failures), (2, 1, 2, 1));
+    // With every thread busy, work bypasses the coordinator, which still sees one submit
+    // in every `BYPASS_BUDGET` and retries the spawn then: 4 and 5 work, 6 fails, 7 and 8
+    // work.
+    let mut submitted = 3;
+    while pool.statistics().threads_started < 6 {
+        call_gated(&pool, &gate, &ran);
+        submitted += 1;
+        assert!(submitted <= 3 + 2 * (BYPASS_BUDGET + 1), "failed spawns are retried within the budget");
+    }
+    let s = pool.statistics();
+    assert_eq!((s.busy_workers, s.backlogged, s.threads_started, s.spawn_failures), (6, submitted - 6, 6, 2));
     assert_eq!(reported.load(Ordering::SeqCst), 2);
     gate.open();
     assert!(pool.stop().is_empty());
-    assert_eq!(ran.load(Ordering::SeqCst), 30);
+    assert_eq!(ran.load(Ordering::SeqCst), submitted);
     assert_eq!(pool.statistics().threads_running, 0);
 }
 

@@ -40,6 +40,7 @@ extern crate std;
 
 mod error;
 mod factory;
+mod lane;
 mod lock;
 mod lock_worker;
 mod memory;
@@ -64,6 +65,9 @@ mod thread_worker;
 pub use adaptive::{adaptive_pool, PacedPool};
 pub use error::{AlreadyQuit, SubmitError};
 pub use factory::{Signal, ThreadFactory};
+#[cfg(feature = "alloc")]
+pub use lane::Ring;
+pub use lane::{Lane, NoLane, BYPASS_BUDGET};
 #[cfg(feature = "std")]
 pub use lock::StdLock;
 pub use lock::{CriticalSectionLock, RawLock};

@@ -142,6 +142,10 @@ impl<T: Work, L: RawLock, Q: Queue<T>> ExclusiveWorker<T> for LockWorker<T, L, Q
             Ok(Err(state)) | Err(state) => Err(state),
         }
     }
+
+    fn runs_in_caller(&self) -> bool {
+        true
+    }
 }
 
 impl<T, L: fmt::Debug, Q> fmt::Debug for LockWorker<T, L, Q> {

@@ -6,6 +6,7 @@
 use core::time::Duration;
 
 use crate::team::Backlogged;
+use crate::{Lane, NoLane};
 
 /// A FIFO queue. Implemented for [`heapless::Deque`] (fixed capacity) and, with `alloc`,
 /// `VecDeque` (grows).
@@ -166,6 +167,9 @@ pub trait Storage<W, Wk> {
     type Slots: Seq<Option<Wk>>;
     /// Idle worker ids, each with the time it became idle; most recently idled last.
     type Ids: Seq<(usize, Duration)>;
+    /// The [fast lane](crate::team#the-fast-lane) at the head of the backlog:
+    /// [`Ring`](crate::Ring) or [`NoLane`](crate::NoLane).
+    type Lane: Lane<W>;
 }
 
 /// Fixed capacities: at most `BACKLOG` waiting items and `WORKERS` live workers.
@@ -177,6 +181,7 @@ impl<W, Wk, const B: usize, const N: usize> Storage<W, Wk> for Fixed<B, N> {
     type Backlog = heapless::Deque<Backlogged<W>, B>;
     type Slots = heapless::Vec<Option<Wk>, N>;
     type Ids = heapless::Vec<(usize, Duration), N>;
+    type Lane = NoLane;
 }
 
 /// Heap storage that grows as needed (requires `alloc`).
@@ -189,4 +194,5 @@ impl<W, Wk> Storage<W, Wk> for Growable {
     type Backlog = alloc::collections::VecDeque<Backlogged<W>>;
     type Slots = alloc::vec::Vec<Option<Wk>>;
     type Ids = alloc::vec::Vec<(usize, Duration)>;
+    type Lane = crate::Ring<W>;
 }

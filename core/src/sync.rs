@@ -2,9 +2,9 @@
 //! `--cfg threadteam_loom` so model tests see every hand-off.
 
 #[cfg(not(all(threadteam_loom, feature = "std")))]
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 #[cfg(all(threadteam_loom, feature = "std"))]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 
 /// The lock guarding plain data inside the core: a spin lock that, with `std`, yields to
 /// the scheduler instead of burning a time slice when it finds the lock taken.
@@ -51,7 +51,6 @@ mod loom_mutex {
 
 /// Waits a little before re-checking a condition: exponential spinning first, then (with
 /// `std`) yielding the processor so the thread we wait for can run.
-#[cfg(feature = "alloc")] // only thread workers wait this way
 pub(crate) fn backoff(step: u32) {
     if step < 6 {
         for _ in 0..(1u32 << step) {

@@ -410,6 +410,7 @@ where
     S::Backlog: Send,
     S::Slots: Send,
     S::Ids: Send,
+    S::Lane: Send + Sync,
 {
     /// Runs `f` on the Team, like [`submit`](Worker::submit), and returns a handle to its
     /// result: a [`Future`] for any executor, with `std` also a blocking

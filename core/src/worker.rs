@@ -46,6 +46,16 @@ pub trait ExclusiveWorker<T>: Worker<T> {
         let _ = f;
         Err(state)
     }
+
+    /// Whether [`run_now`](ExclusiveWorker::run_now) runs work on the caller's thread
+    /// whenever it is not re-entrant (a [`LockWorker`](crate::LockWorker)), rather than
+    /// declining. A [`Team`](crate::Team) with such a coordinator lets work bypass it
+    /// through its [fast lane](crate::team#the-fast-lane) while every worker is busy; a
+    /// Team coordinated by a [`MemoryWorker`](crate::MemoryWorker) never does, so a test
+    /// sees every step. The default is `false`.
+    fn runs_in_caller(&self) -> bool {
+        false
+    }
 }
 
 impl<T, W: Worker<T> + ?Sized> Worker<T> for &W {
@@ -59,6 +69,9 @@ impl<T, W: Worker<T> + ?Sized> Worker<T> for &W {
 impl<T, W: ExclusiveWorker<T> + ?Sized> ExclusiveWorker<T> for &W {
     fn run_now<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
         (**self).run_now(state, f)
+    }
+    fn runs_in_caller(&self) -> bool {
+        (**self).runs_in_caller()
     }
 }
 
@@ -75,5 +88,8 @@ impl<T, W: Worker<T> + ?Sized> Worker<T> for alloc::sync::Arc<W> {
 impl<T, W: ExclusiveWorker<T> + ?Sized> ExclusiveWorker<T> for alloc::sync::Arc<W> {
     fn run_now<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
         (**self).run_now(state, f)
+    }
+    fn runs_in_caller(&self) -> bool {
+        (**self).runs_in_caller()
     }
 }

@@ -42,6 +42,9 @@ pub(crate) trait TeamLink<W>: Send + Sync {
     /// Removes the first backlogged item that `matches` (a task handle's cancel).
     #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W>;
+    /// A worker finished an item: its next one, taken from the fast lane without
+    /// coordinating, if there is one.
+    fn next_work(&self) -> Option<W>;
 }
 
 pub(crate) enum Link<W: 'static> {
@@ -134,17 +137,27 @@ impl<W> Job<W> {
 }
 
 impl<W: Work> Work for Job<W> {
+    /// Runs the work, then whatever the Team's fast lane holds (the worker stays busy, as a
+    /// coordinated hand-back would have kept it with the backlog's oldest item), then hands
+    /// the worker back.
     fn run(self) {
-        let Job { work, worker, link } = self;
-        #[cfg(feature = "std")]
-        {
-            if let Err(payload) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| work.run())) {
-                link.team().report(Failure::from_panic(payload));
+        let Job { mut work, worker, link } = self;
+        let team = link.team();
+        loop {
+            #[cfg(feature = "std")]
+            {
+                if let Err(payload) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| work.run())) {
+                    team.report(Failure::from_panic(payload));
+                }
+            }
+            #[cfg(not(feature = "std"))]
+            work.run();
+            match team.next_work() {
+                Some(next) => work = next,
+                None => break,
             }
         }
-        #[cfg(not(feature = "std"))]
-        work.run();
-        link.team().hand_back(worker, &link);
+        team.hand_back(worker, &link);
     }
 }
 

@@ -46,12 +46,20 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
-use crate::{AlreadyQuit, ExclusiveWorker, GrowthPolicy, Pacing, Quit, Storage, SubmitError, Work, Worker};
+use crate::{AlreadyQuit, ExclusiveWorker, GrowthPolicy, Lane, Pacing, Quit, Storage, SubmitError, Work, Worker};
 
 pub(crate) use link::SelfLink;
 pub use link::{Coordinate, Job};
 use link::{Event, Link, TeamLink};
 pub(crate) use state::{Effects, TeamState};
+
+/// How many times a worker that finds the fast lane empty looks again (spinning, then
+/// yielding) before it is handed back: under load the next item is usually a push away.
+#[cfg(not(threadteam_loom))]
+const LANE_PATIENCE: u32 = 10;
+/// Under loom every re-check multiplies the interleavings.
+#[cfg(threadteam_loom)]
+const LANE_PATIENCE: u32 = 1;
 
 /// Identifies a worker inside its Team (an index into the Team's worker slots).
 pub type WorkerId = usize;
@@ -301,6 +309,12 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     link: spin::Once<SelfLink<W>>,
     pacing: Option<Pacing>,
     timing: Mutex<Timing>,
+    /// The head of the backlog, for work that bypasses the coordinator (see
+    /// [the fast lane](self#the-fast-lane)).
+    lane: S::Lane,
+    /// Whether the lane is used: the storage has one, the coordinator runs events in the
+    /// caller (so none is ever left queued behind the lane), and there is no policy.
+    fast: bool,
 }
 
 /// A place for a Team that lives forever, for programs without an allocator:
@@ -341,11 +355,15 @@ where
     S::Backlog: Send,
     S::Slots: Send,
     S::Ids: Send,
+    S::Lane: Send + Sync,
 {
     fn build(coordinator: C, create_worker: F, hook: Hook, pacing: Option<Pacing>) -> Self {
         let state = TeamState::new(pacing.as_ref().map(|p| p.policy));
         let capacity = state.backlog_capacity();
+        let fast = <S::Lane as Lane<W>>::ENABLED && coordinator.runs_in_caller() && pacing.is_none();
         Self {
+            lane: S::Lane::default(),
+            fast,
             quit: Quit::new(),
             coordinator,
             core: Mutex::new(Core { state, create_worker }),
@@ -405,6 +423,7 @@ where
     /// oldest backlogged item is measured now, from its published submit time.
     pub fn statistics(&self) -> Statistics {
         let mut stats = self.published.load();
+        stats.backlogged += self.lane.len();
         if let Some(pacing) = &self.pacing {
             let since = self.timing.lock().oldest_backlogged_since;
             stats.oldest_backlog_age = since.map(|since| pacing.clock.now().saturating_sub(since));
@@ -498,7 +517,11 @@ where
     /// because no worker could be made for it, oldest first. `None` otherwise.
     pub fn reclaim(&self) -> Option<W> {
         let mut core = self.core.lock();
-        let work = core.state.reclaim();
+        if !core.state.is_finished() {
+            return None;
+        }
+        // The lane's items are older than the coordinated backlog's.
+        let work = self.lane.pop().or_else(|| core.state.reclaim());
         if work.is_some() {
             self.unreserve();
             self.published.store(&core.state.statistics());
@@ -508,7 +531,11 @@ where
 
     /// Removes the first backlogged item that `matches` and returns it: it will not run.
     /// Work already dispatched to a worker cannot be removed.
-    pub fn cancel_backlogged(&self, matches: impl FnMut(&W) -> bool) -> Option<W> {
+    pub fn cancel_backlogged(&self, mut matches: impl FnMut(&W) -> bool) -> Option<W> {
+        // The lane holds the older items.
+        if let Some(work) = self.fast.then(|| self.lane.remove_first(&mut matches)).flatten() {
+            return Some(work);
+        }
         let mut core = self.core.lock();
         let work = core.state.remove_backlogged(matches);
         if work.is_some() {
@@ -580,6 +607,12 @@ where
     fn apply(&self, event: Event<W>, link: Option<&Link<W>>) {
         let mut core = self.core.lock();
         let Core { state, create_worker } = &mut *core;
+        if self.fast {
+            // Before the state looks at the lane: from here, a push either is seen or its
+            // submitter asks for another event.
+            self.lane.close();
+        }
+        state.begin_event();
         let now = self.now();
         let mut fx = Fx { team: self, link, create_worker, now };
         match event {
@@ -596,7 +629,42 @@ where
             Event::Tick => state.tick(&mut fx),
             Event::Policy(policy) => state.set_policy(policy, &mut fx),
         }
+        if self.fast && state.may_bypass() {
+            self.lane.open();
+        }
         self.publish(state, now);
+    }
+
+    /// Pushes `work` straight into the lane when the gate is open; `Err(work)` for the
+    /// coordinated path.
+    fn submit_fast(&self, work: W) -> Result<(), W> {
+        if self.lane.push_open(work)? {
+            // A coordinated event began while we pushed and may have missed our item. It
+            // cannot have finished quitting (that waits for pending pushes), so this pump
+            // reaches the coordinator and serves the item.
+            let _ = self.send(Event::Pump);
+        }
+        Ok(())
+    }
+
+    /// For a worker that just finished an item: the next one from the lane, if there is
+    /// one or one arrives within a short spin while the gate is open. Keeps a busy worker
+    /// busy without a coordinated hand-back per item.
+    fn next_from_lane(&self) -> Option<W> {
+        if !self.fast {
+            return None;
+        }
+        let mut step = 0;
+        loop {
+            if let Some(work) = self.lane.pop() {
+                return Some(work);
+            }
+            if step == LANE_PATIENCE || !self.lane.is_open() {
+                return None;
+            }
+            crate::sync::backoff(step);
+            step += 1;
+        }
     }
 }
 
@@ -711,6 +779,30 @@ where
     fn quit_coordinator(&mut self) {
         let _ = self.team.coordinator.quit();
     }
+
+    fn lane_push(&mut self, work: W) -> Result<(), W> {
+        if self.team.fast {
+            self.team.lane.push(work)
+        } else {
+            Err(work)
+        }
+    }
+
+    fn lane_pop(&mut self) -> Option<W> {
+        if self.team.fast {
+            self.team.lane.pop()
+        } else {
+            None
+        }
+    }
+
+    fn lane_len(&self) -> usize {
+        self.team.lane.len()
+    }
+
+    fn lane_pushes_pending(&self) -> bool {
+        self.team.fast && self.team.lane.pushes_pending()
+    }
 }
 
 impl<W, Wk, C, F, S> TeamLink<W> for Team<W, Wk, C, F, S>
@@ -723,6 +815,7 @@ where
     S::Backlog: Send,
     S::Slots: Send,
     S::Ids: Send,
+    S::Lane: Send + Sync,
 {
     fn apply(&self, event: Event<W>, link: &Link<W>) {
         Team::apply(self, event, Some(link));
@@ -757,6 +850,10 @@ where
     fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W> {
         self.cancel_backlogged(matches)
     }
+
+    fn next_work(&self) -> Option<W> {
+        self.next_from_lane()
+    }
 }
 
 impl<W, Wk, C, F, S> Worker<W> for Team<W, Wk, C, F, S>
@@ -769,6 +866,7 @@ where
     S::Backlog: Send,
     S::Slots: Send,
     S::Ids: Send,
+    S::Lane: Send + Sync,
 {
     /// Hands `work` to the Team: an idle worker takes it, or a new one, or it waits in the
     /// backlog behind older work.
@@ -780,6 +878,14 @@ where
         if self.quit.is_set() {
             return Err(SubmitError::AlreadyQuit(work));
         }
+        let work = if self.fast {
+            match self.submit_fast(work) {
+                Ok(()) => return Ok(()),
+                Err(work) => work,
+            }
+        } else {
+            work
+        };
         if self.capacity != usize::MAX && self.reserved.fetch_add(1, Ordering::AcqRel) >= self.capacity {
             self.reserved.fetch_sub(1, Ordering::AcqRel);
             return Err(SubmitError::BacklogFull(work));

@@ -20,10 +20,22 @@ pub(crate) trait Effects<W, Wk> {
     fn quit_worker(&mut self, worker: Wk);
     /// Quitting is complete: nothing is busy and nothing more can run.
     fn quit_coordinator(&mut self);
+    /// Appends `work` to the fast lane, the head of the backlog that busy workers pop from
+    /// without coordinating; `Err(work)` when the lane is full or the Team has none.
+    fn lane_push(&mut self, work: W) -> Result<(), W>;
+    /// Takes the oldest item in the fast lane.
+    fn lane_pop(&mut self) -> Option<W>;
+    /// How many items the fast lane holds.
+    fn lane_len(&self) -> usize;
+    /// Whether a submitter may still be pushing to the fast lane.
+    fn lane_pushes_pending(&self) -> bool;
 }
 
 /// The Team's state. See the [module documentation](super) for the state table.
 pub(crate) struct TeamState<W, Wk, S: Storage<W, Wk>> {
+    /// The coordinated part of the backlog. The whole backlog is the fast lane (kept by the
+    /// Team, reached through [`Effects`]) followed by this: items enter the lane only while
+    /// this is empty, so every item here is newer than every item there.
     backlog: S::Backlog,
     /// `Some` while the worker is alive (idle or busy); ids are indexes.
     slots: S::Slots,
@@ -42,6 +54,8 @@ pub(crate) struct TeamState<W, Wk, S: Storage<W, Wk>> {
     /// With a policy, creation is paced and idle workers age out (see [`crate::policy`]).
     policy: Option<GrowthPolicy>,
     last_created: Option<Duration>,
+    /// The current event asked for a worker to serve waiting work and was refused.
+    declined: bool,
 }
 
 impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
@@ -59,10 +73,12 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             high_water: 0,
             policy,
             last_created: None,
+            declined: false,
         }
     }
 
-    /// Counts as of now (failures are counted by the Team, not here).
+    /// Counts as of now, with only the coordinated part of the backlog (the Team adds the
+    /// fast lane; failures are counted by the Team, not here).
     pub(crate) fn statistics(&self) -> Statistics {
         Statistics {
             idle_workers: self.idle.as_slice().len(),
@@ -113,6 +129,38 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         self.idle.as_slice().len() + self.busy
     }
 
+    /// Starts an event: what it decides about creation is its own.
+    pub(crate) fn begin_event(&mut self) {
+        self.declined = false;
+    }
+
+    /// Whether, after this event, new work may go straight into the fast lane without
+    /// being coordinated: it could only wait there anyway. That is when every worker is
+    /// busy (so one of them will pop it), this event was refused a new worker, nothing is
+    /// waiting in the coordinated backlog (it would be overtaken), and there is no policy
+    /// (a paced Team stamps and ages every item) and no quit.
+    pub(crate) fn may_bypass(&self) -> bool {
+        self.declined
+            && self.busy > 0
+            && self.idle.as_slice().is_empty()
+            && self.backlog.is_empty()
+            && self.policy.is_none()
+            && !self.quitting
+            && !self.finished
+    }
+
+    fn has_waiting(&self, fx: &impl Effects<W, Wk>) -> bool {
+        !self.backlog.is_empty() || fx.lane_len() != 0
+    }
+
+    /// The oldest waiting item: the fast lane first (it is older than the rest).
+    fn pop_waiting(&mut self, fx: &mut impl Effects<W, Wk>) -> Option<Backlogged<W>> {
+        match fx.lane_pop() {
+            Some(work) => Some(Backlogged { since: Duration::ZERO, work }),
+            None => self.backlog.pop_front(),
+        }
+    }
+
     /// New work joins the back of the backlog, so it never overtakes older work, and then
     /// the backlog is served.
     ///
@@ -120,7 +168,11 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// `Err(work)` only if the backlog is full; the Team reserves room before it submits.
     pub(crate) fn submit(&mut self, work: W, fx: &mut impl Effects<W, Wk>) -> Result<(), W> {
         let since = fx.now().unwrap_or_default();
-        self.backlog.push_back(Backlogged { since, work }).map_err(|item| item.work)?;
+        // Behind the lane's items only while nothing newer waits here.
+        let work = if self.backlog.is_empty() { fx.lane_push(work) } else { Err(work) };
+        if let Err(work) = work {
+            self.backlog.push_back(Backlogged { since, work }).map_err(|item| item.work)?;
+        }
         if self.finished {
             // Nothing can run any more; the work waits to be reclaimed.
             return Ok(());
@@ -212,16 +264,26 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// Called whenever capacity may have changed: after submit, hand-back, grow, quit, and
     /// on request (a timer, a raised limit).
     pub(crate) fn pump(&mut self, fx: &mut impl Effects<W, Wk>) {
-        while !self.backlog.is_empty() {
-            let id = match self.idle.pop() {
-                Some((id, _)) => id,
+        while self.has_waiting(fx) {
+            let (id, since) = match self.idle.pop() {
+                Some(idle) => idle,
                 None => match self.create(true, fx) {
-                    Some(id) => id,
-                    None => break,
+                    Some(id) => (id, fx.now().unwrap_or_default()),
+                    None => {
+                        self.declined = true;
+                        break;
+                    }
                 },
             };
-            let item = self.backlog.pop_front().expect("backlog checked non-empty");
-            self.dispatch(id, item, fx);
+            match self.pop_waiting(fx) {
+                Some(item) => self.dispatch(id, item, fx),
+                None => {
+                    // A busy worker took the last item from the lane meanwhile, or a push
+                    // to it is still landing (its submitter then asks for a pump).
+                    self.rest(id, since, fx);
+                    break;
+                }
+            }
         }
         self.finish_if_done(fx);
     }
@@ -241,17 +303,25 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     }
 
     fn recycle(&mut self, id: WorkerId, fx: &mut impl Effects<W, Wk>) {
-        if let Some(item) = self.backlog.pop_front() {
+        if let Some(item) = self.pop_waiting(fx) {
             self.dispatch(id, item, fx);
             // More backlog than this worker: capacity may have appeared (a raised limit).
             self.pump(fx);
-        } else if self.quitting {
+        } else {
+            self.rest(id, fx.now().unwrap_or_default(), fx);
+        }
+    }
+
+    /// A worker with nothing to do (idle `since`): it retires if the Team is quitting or
+    /// owes a retirement, otherwise it waits with the idle.
+    fn rest(&mut self, id: WorkerId, since: Duration, fx: &mut impl Effects<W, Wk>) {
+        if self.quitting {
             self.retire(id, fx);
             self.finish_if_done(fx);
         } else if self.debt > 0 {
             self.debt -= 1;
             self.retire(id, fx);
-        } else if self.idle.push((id, fx.now().unwrap_or_default())).is_err() {
+        } else if self.idle.push((id, since)).is_err() {
             unreachable!("idle ids never outnumber worker slots");
         }
     }
@@ -291,6 +361,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             return None; // every fixed worker slot is in use
         }
         let mut stats = self.statistics();
+        stats.backlogged += fx.lane_len();
         stats.oldest_backlog_age =
             now.zip(self.oldest_backlogged_since()).map(|(now, since)| now.saturating_sub(since));
         let Some(worker) = fx.create(&stats) else {
@@ -318,11 +389,19 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         if !self.quitting || self.finished || self.busy != 0 {
             return;
         }
+        if fx.lane_pushes_pending() {
+            // A submitter may still be landing work in the lane; it asks for a pump when
+            // done, and that pump finishes the job.
+            return;
+        }
         // Quitting with work left and nobody busy: Twisted abandons it. Try to make a
         // worker for it; only if none can be made is the work left to reclaim.
-        while !self.backlog.is_empty() {
+        while self.has_waiting(fx) {
             let Some(id) = self.create(false, fx) else { break };
-            let item = self.backlog.pop_front().expect("backlog checked non-empty");
+            let Some(item) = self.pop_waiting(fx) else {
+                self.retire(id, fx);
+                break;
+            };
             self.dispatch(id, item, fx);
             if self.busy != 0 {
                 return; // its hand-back finishes the job
