@@ -39,13 +39,12 @@ pub trait Lane<T>: sealed::Sealed + Default {
     /// # Errors
     /// Hands `item` back when the lane is full (or disabled).
     fn push(&self, item: T) -> Result<(), T>;
-    /// Appends `item` if the gate is open and its budget lasts (a submitter's push).
-    /// `Ok(true)`: the gate closed before the item was visible, so the event that closed
-    /// it may have missed the item, and the caller must have the coordinator look again.
+    /// Appends `item` if the gate is open and its budget lasts (a submitter's push): the
+    /// check of the gate and the claim of a place are one atomic step.
     ///
     /// # Errors
     /// Hands `item` back when the gate is closed or spent, or the lane is full.
-    fn push_open(&self, item: T) -> Result<bool, T>;
+    fn push_open(&self, item: T) -> Result<(), T>;
     /// Removes the oldest item.
     fn pop(&self) -> Option<T>;
     /// Removes the oldest item that `matches` (a cancelled task's work), wherever it is.
@@ -58,14 +57,14 @@ pub trait Lane<T>: sealed::Sealed + Default {
     }
     /// Opens the gate with a fresh budget of [`BYPASS_BUDGET`] pushes.
     fn open(&self);
-    /// Closes the gate. From here on, a submitter's push either is visible to this
-    /// thread's next look at the lane or returns `Ok(true)`.
+    /// Closes the gate: from here on, [`push_open`](Lane::push_open) refuses, and every
+    /// place claimed before shows in [`is_claimed`](Lane::is_claimed).
     fn close(&self);
     /// Whether the gate is open.
     fn is_open(&self) -> bool;
-    /// Whether a push claimed a place and has not made its item visible yet. With the gate
-    /// closed, a Team does not finish quitting while this is so.
-    fn pushes_pending(&self) -> bool;
+    /// Whether any place is claimed: an item is waiting, or a push has claimed a place and
+    /// its item is about to land. Exact when the gate is closed and nothing else pops.
+    fn is_claimed(&self) -> bool;
 }
 
 /// No lane: every item goes through the Team's coordinator. The choice of [`Fixed`]
@@ -84,7 +83,7 @@ impl<T> Lane<T> for NoLane {
         Err(item)
     }
 
-    fn push_open(&self, item: T) -> Result<bool, T> {
+    fn push_open(&self, item: T) -> Result<(), T> {
         Err(item)
     }
 
@@ -108,7 +107,7 @@ impl<T> Lane<T> for NoLane {
         false
     }
 
-    fn pushes_pending(&self) -> bool {
+    fn is_claimed(&self) -> bool {
         false
     }
 }
@@ -119,7 +118,7 @@ mod ring {
     use core::fmt;
 
     use super::{Lane, BYPASS_BUDGET};
-    use crate::sync::{fence, AtomicUsize, Mutex, Ordering};
+    use crate::sync::{retry, AtomicUsize, Mutex, Ordering};
 
     /// The tail word: the push position above the gate's bit, so that a submitter's claim
     /// of a position and its check of the gate are one compare-and-swap.
@@ -142,14 +141,15 @@ mod ring {
     }
 
     /// Slots per chunk, and chunks: a [`Ring`] holds up to a million items, in chunks
-    /// allocated as the lane first grows into them (64 KiB each with boxed work), so an
+    /// allocated as the lane first grows into them (256 KiB each with boxed work: large
+    /// enough that the allocator maps them apart from the small boxes of work), so an
     /// idle Team costs a small table and a burst from several submitters almost never
     /// spills into the coordinated backlog. Like a `VecDeque`'s buffer, the chunks stay
     /// until the Team is dropped.
     #[cfg(not(threadteam_loom))]
-    const CHUNK: usize = 2048;
+    const CHUNK: usize = 8192;
     #[cfg(not(threadteam_loom))]
-    const CHUNKS: usize = 512;
+    const CHUNKS: usize = 128;
     /// Under loom every slot is a modelled object: keep the model small, and wrap around.
     #[cfg(threadteam_loom)]
     const CHUNK: usize = 2;
@@ -171,9 +171,12 @@ mod ring {
         item: Mutex<Option<T>>,
     }
 
-    /// The slots at positions `first..first + len` (their first lap).
-    fn chunk<T>(first: usize, len: usize) -> Box<[Slot<T>]> {
-        (first..first + len).map(|pos| Slot { seq: AtomicUsize::new(pos), item: Mutex::new(None) }).collect()
+    /// `CHUNK` consecutive slots.
+    type Chunk<T> = Box<[Slot<T>]>;
+
+    /// The slots at positions `first..first + CHUNK` (their first lap).
+    fn chunk<T>(first: usize) -> Chunk<T> {
+        (first..first + CHUNK).map(|pos| Slot { seq: AtomicUsize::new(pos), item: Mutex::new(None) }).collect()
     }
 
     /// A bounded lock-free MPMC ring (Dmitry Vyukov's algorithm) on the heap: the fast
@@ -186,37 +189,27 @@ mod ring {
         tail: Padded<AtomicUsize>,
         /// The push position at which the gate last opened: the budget runs from there.
         opened_at: AtomicUsize,
-        chunks: Box<[spin::Once<Box<[Slot<T>]>>]>,
-        chunk_len: usize,
+        chunks: Box<[spin::Once<Chunk<T>>]>,
         /// Removed items whose slots `pop` has not passed yet (they still count in
         /// `tail - head`).
         holes: AtomicUsize,
     }
 
     impl<T> Ring<T> {
-        /// A ring of `chunks` chunks of `chunk_len` slots, each allocated when the ring
-        /// first reaches it.
-        ///
-        /// # Panics
-        /// If either is not a power of two, so that positions wrap around cleanly.
-        pub fn with_chunks(chunks: usize, chunk_len: usize) -> Self {
-            assert!(
-                chunks.is_power_of_two() && chunk_len.is_power_of_two(),
-                "threadteam: a Ring's chunk count and chunk length must be powers of two"
-            );
+        /// An empty ring; its first chunk is allocated by its first push.
+        pub fn new() -> Self {
             let ring = Self {
                 head: Padded(AtomicUsize::new(0)),
                 tail: Padded(AtomicUsize::new(0)),
                 opened_at: AtomicUsize::new(0),
-                chunks: (0..chunks).map(|_| spin::Once::new()).collect(),
-                chunk_len,
+                chunks: (0..CHUNKS).map(|_| spin::Once::new()).collect(),
                 holes: AtomicUsize::new(0),
             };
             if cfg!(threadteam_loom) {
                 // A model must never wait on a `spin::Once` (loom cannot see it): allocate up
                 // front.
                 for (i, once) in ring.chunks.iter().enumerate() {
-                    once.call_once(|| chunk(i * chunk_len, chunk_len));
+                    once.call_once(|| chunk(i * CHUNK));
                 }
             }
             ring
@@ -224,18 +217,18 @@ mod ring {
 
         /// The most items it holds.
         pub fn capacity(&self) -> usize {
-            self.chunks.len() * self.chunk_len
+            CHUNKS * CHUNK
         }
 
         /// The slot for `pos`; `None` if its chunk does not exist yet and `allocate` is
         /// false (no item was ever pushed there).
         fn slot(&self, pos: usize, allocate: bool) -> Option<&Slot<T>> {
             let index = pos & (self.capacity() - 1);
-            let (c, i) = (index / self.chunk_len, index % self.chunk_len);
+            let (c, i) = (index / CHUNK, index % CHUNK);
             let once = &self.chunks[c];
             let chunk = match once.get() {
                 Some(chunk) => chunk,
-                None if allocate => once.call_once(|| chunk(c * self.chunk_len, self.chunk_len)),
+                None if allocate => once.call_once(|| chunk(c * CHUNK)),
                 None => return None,
             };
             Some(&chunk[i])
@@ -244,7 +237,7 @@ mod ring {
 
     impl<T> Default for Ring<T> {
         fn default() -> Self {
-            Self::with_chunks(CHUNKS, CHUNK)
+            Self::new()
         }
     }
 
@@ -270,20 +263,30 @@ mod ring {
                             Ok(_) => {
                                 *slot.item.lock() = Some(item);
                                 slot.seq.store(advance(pos, 1), Ordering::Release);
+                                if pos % CHUNK == CHUNK / 2 {
+                                    // Halfway through a chunk, make the next one, so that
+                                    // other pushes do not wait for it when they get there.
+                                    let _ = self.slot(advance(pos, CHUNK), true);
+                                }
                                 return Ok(());
                             }
-                            Err(now) => tail = now,
+                            Err(now) => {
+                                tail = now;
+                                retry();
+                            }
                         }
                     }
                     // The slot still holds the item from one lap ago: full.
                     d if d < 0 => return Err(item),
                     // Another push took this position: catch up.
-                    _ => tail = self.tail.0.load(Ordering::Acquire),
+                    _ => {
+                        tail = self.tail.0.load(Ordering::Acquire);
+                        retry();
+                    }
                 }
             }
         }
     }
-
 
     impl<T> super::sealed::Sealed for Ring<T> {}
 
@@ -294,12 +297,8 @@ mod ring {
             self.enqueue(item, false)
         }
 
-        fn push_open(&self, item: T) -> Result<bool, T> {
-            self.enqueue(item, true)?;
-            // Store-load against `close`: either that thread's next look at the lane sees
-            // the item, or this load sees the gate closed.
-            fence(Ordering::SeqCst);
-            Ok(self.tail.0.load(Ordering::Relaxed) & OPEN == 0)
+        fn push_open(&self, item: T) -> Result<(), T> {
+            self.enqueue(item, true)
         }
 
         fn pop(&self) -> Option<T> {
@@ -309,7 +308,12 @@ mod ring {
                 let slot = self.slot(pos, false)?;
                 let seq = slot.seq.load(Ordering::Acquire);
                 match distance(seq, advance(pos, 1)) {
-                    0 => match self.head.0.compare_exchange_weak(pos, advance(pos, 1), Ordering::Relaxed, Ordering::Relaxed) {
+                    0 => match self.head.0.compare_exchange_weak(
+                        pos,
+                        advance(pos, 1),
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    ) {
                         Ok(_) => {
                             let item = slot.item.lock().take();
                             slot.seq.store(advance(pos, self.capacity()), Ordering::Release);
@@ -320,12 +324,18 @@ mod ring {
                             self.holes.fetch_sub(1, Ordering::Relaxed);
                             pos = self.head.0.load(Ordering::Relaxed);
                         }
-                        Err(now) => pos = now,
+                        Err(now) => {
+                            pos = now;
+                            retry();
+                        }
                     },
                     // Not yet written by the push that claimed it: empty, for now.
                     d if d < 0 => return None,
                     // Another pop took this position: catch up.
-                    _ => pos = self.head.0.load(Ordering::Relaxed),
+                    _ => {
+                        pos = self.head.0.load(Ordering::Relaxed);
+                        retry();
+                    }
                 }
             }
         }
@@ -363,22 +373,16 @@ mod ring {
         }
 
         fn close(&self) {
-            self.tail.0.fetch_and(!OPEN, Ordering::SeqCst);
-            // The other half of `push_open`'s store-load pairing.
-            fence(Ordering::SeqCst);
+            // Reads the latest tail: every position claimed while open is below it.
+            self.tail.0.fetch_and(!OPEN, Ordering::AcqRel);
         }
 
         fn is_open(&self) -> bool {
             self.tail.0.load(Ordering::Relaxed) & OPEN != 0
         }
 
-        fn pushes_pending(&self) -> bool {
-            let head = self.head.0.load(Ordering::Acquire);
-            let tail = position(self.tail.0.load(Ordering::Acquire));
-            let span = usize::try_from(distance(tail, head)).unwrap_or(0).min(self.capacity());
-            (0..span).map(|i| advance(head, i)).any(|pos| {
-                self.slot(pos, false).is_none_or(|slot| distance(slot.seq.load(Ordering::Acquire), advance(pos, 1)) < 0)
-            })
+        fn is_claimed(&self) -> bool {
+            position(self.tail.0.load(Ordering::Acquire)) != self.head.0.load(Ordering::Acquire)
         }
     }
 

@@ -21,7 +21,9 @@ pub type Pool<S, L> = Team<
 ///
 /// `limit` is called at every attempt to create a worker, so the cap can change at any
 /// time; after raising it, [`Team::pump`] serves waiting work at once (otherwise the next
-/// submit or hand-back does). Threads start lazily, on demand or by [`Team::grow`]. A
+/// coordinated submit or hand-back does: while every worker is busy, submits bypass the
+/// coordinator through the Team's [fast lane](crate::team#the-fast-lane), but never more than
+/// [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) in a row). Threads start lazily, on demand or by [`Team::grow`]. A
 /// thread the factory fails to start is as if the limit were reached: the work stays in
 /// the backlog and creation is tried again later. Each worker's thread sleeps on a fresh
 /// `S::default()`; the coordinator is a [`LockWorker`] on a fresh `L::default()`.

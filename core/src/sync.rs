@@ -2,9 +2,9 @@
 //! `--cfg threadteam_loom` so model tests see every hand-off.
 
 #[cfg(not(all(threadteam_loom, feature = "std")))]
-pub(crate) use core::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(all(threadteam_loom, feature = "std"))]
-pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The lock guarding plain data inside the core: a spin lock that, with `std`, yields to
 /// the scheduler instead of burning a time slice when it finds the lock taken.
@@ -49,15 +49,31 @@ mod loom_mutex {
     }
 }
 
+/// Between two attempts of a lock-free retry loop. Under loom it hands control to the
+/// model, whose loads may keep returning a stale value otherwise.
+#[inline]
+pub(crate) fn retry() {
+    #[cfg(all(threadteam_loom, feature = "std"))]
+    loom::thread::yield_now();
+}
+
 /// Waits a little before re-checking a condition: exponential spinning first, then (with
 /// `std`) yielding the processor so the thread we wait for can run.
 pub(crate) fn backoff(step: u32) {
+    // A model thread must hand control to loom on every wait, or a spin never ends.
+    #[cfg(all(threadteam_loom, feature = "std"))]
+    if step < 6 {
+        loom::thread::yield_now();
+        return;
+    }
     if step < 6 {
         for _ in 0..(1u32 << step) {
             core::hint::spin_loop();
         }
     } else {
-        #[cfg(feature = "std")]
+        #[cfg(all(threadteam_loom, feature = "std"))]
+        loom::thread::yield_now();
+        #[cfg(all(not(threadteam_loom), feature = "std"))]
         std::thread::yield_now();
         #[cfg(not(feature = "std"))]
         for _ in 0..64 {

@@ -224,30 +224,38 @@ fn loom_pool(limit: usize, factory: LoomFactory) -> Arc<threadteam_core::Pool<Lo
     pool::<LoomSignal, StdLock, _>(move || limit, factory, |failure| panic!("unexpected failure: {failure}"))
 }
 
-/// Counts finished jobs and lets a thread block until a number is reached.
+/// Counts jobs dispatched and finished, and lets a thread block until every dispatched job
+/// has finished and `ran()` says all work has run. A job may run several items (a worker
+/// takes the next from the Team's fast lane), so jobs are not items.
 #[derive(Debug, Default)]
 struct Done {
-    count: Mutex<usize>,
+    /// (dispatched, finished)
+    count: Mutex<(usize, usize)>,
     changed: Condvar,
 }
 
 impl Done {
-    fn add(&self) {
-        *self.count.lock().unwrap() += 1;
+    fn dispatched(&self) {
+        self.count.lock().unwrap().0 += 1;
+    }
+
+    fn finished(&self) {
+        self.count.lock().unwrap().1 += 1;
         self.changed.notify_all();
     }
 
-    fn wait_for(&self, n: usize) {
+    fn wait_until(&self, ran: impl Fn() -> bool) {
         let mut count = self.count.lock().unwrap();
-        while *count < n {
+        while !(count.0 == count.1 && ran()) {
             count = self.changed.wait(count).unwrap();
         }
     }
 }
 
-/// A ThreadWorker whose items are Jobs followed by a `Done::add`. Running a Job runs the
-/// work and then its hand-back, which the LockWorker coordinator applies in this same
-/// thread; so once `Done` counts every item, every hand-back has been coordinated and the
+/// A ThreadWorker whose items are Jobs followed by `Done::finished`. Running a Job runs the
+/// work (and any more it takes from the fast lane) and then its hand-back, which the
+/// LockWorker coordinator applies in this same thread; so once every dispatched Job has
+/// finished and every item has run, every hand-back has been coordinated and the
 /// statistics are exact. (Polling `statistics()` instead would make loom explore an
 /// unbounded spin, and a snapshot can mix two coordinated steps.)
 struct CountingWorker {
@@ -259,10 +267,11 @@ impl Worker<Job<BoxedWork>> for CountingWorker {
     fn submit(&self, job: Job<BoxedWork>) -> Result<(), SubmitError<Job<BoxedWork>>> {
         // A refusal is not expected here (the Team never dispatches to a worker it retired).
         let done = Arc::clone(&self.done);
+        self.done.dispatched();
         self.inner
             .submit(Box::new(move || {
                 job.run();
-                done.add();
+                done.finished();
             }))
             .map_err(|_| unreachable!("the Team dispatched to a worker that had quit"))
     }
@@ -294,7 +303,7 @@ fn team_model(limit: usize) {
     let other = thread::spawn(move || tm.submit(t.item(1, "item", false)).unwrap());
     team.submit(tally.item(0, "item", false)).unwrap();
     other.join().unwrap();
-    done.wait_for(2);
+    done.wait_until(|| tally.runs(0) + tally.runs(1) == 2);
 
     assert_eq!((tally.runs(0), tally.runs(1)), (1, 1));
     let s = team.statistics();

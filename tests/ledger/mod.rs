@@ -154,7 +154,8 @@ impl Drop for Ticket {
     }
 }
 
-/// A [`StdThreadFactory`] that refuses `fail_percent`% of spawns (seeded), keeps every
+/// A [`StdThreadFactory`] that refuses `fail_percent`% of spawns (seeded; with any, the
+/// first spawn is always refused), keeps every
 /// started thread's handle so a test can join them all, and counts.
 #[derive(Debug)]
 pub struct TestFactory {
@@ -225,7 +226,10 @@ impl ThreadFactory for SharedFactory {
 
     fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<(), Injected> {
         let f = &self.0;
-        if f.fail_percent > 0 && f.rng.lock().unwrap().percent(f.fail_percent) {
+        // The first attempt is always refused, so every run injects at least one fault
+        // however few threads it happens to start.
+        let first = f.started.load(Ordering::SeqCst) + f.refused.load(Ordering::SeqCst) == 0;
+        if f.fail_percent > 0 && (first || f.rng.lock().unwrap().percent(f.fail_percent)) {
             f.refused.fetch_add(1, Ordering::SeqCst);
             return Err(Injected);
         }

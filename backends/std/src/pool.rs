@@ -17,14 +17,16 @@ pub type StdPool = Pool<StdSignal, StdLock>;
 ///
 /// - `limit` is called at every attempt to create a worker, so the cap can change at any
 ///   time; after raising it, call [`Team::pump`](threadteam_core::Team::pump) to serve
-///   waiting work at once (otherwise the next submit or hand-back does);
+///   waiting work at once (otherwise the next coordinated submit or hand-back does: at
+///   least one in every [`BYPASS_BUDGET`](threadteam_core::BYPASS_BUDGET) submits);
 /// - threads start lazily: on demand, or by [`Team::grow`](threadteam_core::Team::grow);
 /// - a panic in work is caught, the thread keeps serving, and the panic is counted in
 ///   [`Statistics::failures`](threadteam_core::Statistics::failures) and reported by
 ///   [`default_panic_hook`] (use [`threadteam_core::pool`] for another hook);
 /// - a thread the factory cannot start is reported by [`default_spawn_error_hook`]; the
 ///   work stays in the backlog, runs on the workers that exist, and creation is tried
-///   again on the next submit, grow or hand-back.
+///   again on the next coordinated submit, grow or hand-back (with none alive, the very
+///   next submit).
 ///
 /// [`Worker::quit`](threadteam_core::Worker::quit) lets the backlog drain, then the
 /// threads return; nothing joins them (keep the handles in your `factory` if you need to,

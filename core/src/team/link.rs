@@ -35,7 +35,9 @@ pub(crate) trait TeamLink<W>: Send + Sync {
     /// Apply an event (inside the coordinator).
     fn apply(&self, event: Event<W>, link: &Link<W>);
     /// A worker finished its item: coordinate its hand-back. `link` leads to `self`.
-    fn hand_back(&self, id: WorkerId, link: &Link<W>);
+    /// `true`: the worker stays busy and takes an item that a submitter is landing in the
+    /// fast lane, from [`landing`](TeamLink::landing).
+    fn hand_back(&self, id: WorkerId, link: &Link<W>) -> bool;
     /// An item failed.
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     fn report(&self, failure: Failure);
@@ -45,6 +47,9 @@ pub(crate) trait TeamLink<W>: Send + Sync {
     /// A worker finished an item: its next one, taken from the fast lane without
     /// coordinating, if there is one.
     fn next_work(&self) -> Option<W>;
+    /// For a worker kept busy by its hand-back: waits for the item landing in the lane.
+    /// `None` if it was cancelled meanwhile; the worker is then handed back again.
+    fn landing(&self) -> Option<W>;
 }
 
 pub(crate) enum Link<W: 'static> {
@@ -152,12 +157,18 @@ impl<W: Work> Work for Job<W> {
             }
             #[cfg(not(feature = "std"))]
             work.run();
-            match team.next_work() {
-                Some(next) => work = next,
-                None => break,
-            }
+            work = match team.next_work() {
+                Some(next) => next,
+                None => loop {
+                    if !team.hand_back(worker, &link) {
+                        return;
+                    }
+                    if let Some(next) = team.landing() {
+                        break next;
+                    }
+                },
+            };
         }
-        team.hand_back(worker, &link);
     }
 }
 

@@ -27,6 +27,41 @@
 //! Invariants when the coordinator is quiescent: idle workers imply an empty backlog;
 //! `debt <= busy`; a worker is busy from dispatch until its hand-back has been coordinated.
 //!
+//! # The fast lane
+//!
+//! Coordinating every item would make the coordinator the serial point of a busy pool: a
+//! submit and a hand-back per item, each taking its lock. So the head of the backlog is a
+//! lock-free queue, the *lane* (a [`Ring`](crate::Ring) with [`Growable`](crate::Growable)
+//! storage; [`Fixed`](crate::Fixed) storage has none), which work may enter and leave
+//! without the coordinator in exactly the situation where coordinating would decide
+//! nothing:
+//!
+//! - **Bypassing submits.** At the end of each event the coordinator opens the lane's gate
+//!   if every worker is busy, the event was refused a new worker (the limit is reached, or
+//!   a spawn failed), nothing waits in the coordinated part of the backlog, the Team has no
+//!   policy and is not quitting; otherwise it closes it. While it is open, `submit` claims
+//!   a place in the lane with one compare-and-swap that also checks the gate. At most
+//!   [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) submits bypass between two events, so a
+//!   saturated Team still sees a coordinated submit now and then: the limit is re-read and
+//!   a failed spawn is retried.
+//! - **Workers keep busy.** A worker that finishes an item takes the next from the lane
+//!   (with a short spin, while the gate is open) instead of being handed back: exactly
+//!   what its hand-back would have done with the backlog's oldest item.
+//! - **No work is stranded.** Only the last busy worker's hand-back could leave the lane
+//!   with nobody to serve it. It closes the gate first; then any place claimed before the
+//!   close (an item, or a push still landing) keeps that worker busy until it has taken it.
+//!   So with nobody busy the gate is closed and the lane holds nothing in flight, and quit
+//!   (which closes the gate too) finishes as before.
+//!
+//! The state machine treats the lane as the front of the backlog: the coordinator pops it
+//! first and pushes to it while the coordinated part is empty, so order is kept (work
+//! refused by a worker that quit behind the Team's back goes back to the front of the
+//! coordinated part, behind the lane: the one exception). [`Statistics::backlogged`]
+//! counts both; with the lane in use, `busy_workers` counts a worker from dispatch until
+//! the lane it drains is empty. A Team whose coordinator is not
+//! [inline](crate::ExclusiveWorker::runs_in_caller) (a memory worker) never uses the lane, so
+//! a test driven step by step sees every event.
+//!
 //! # Differences from Twisted (its latent bugs, fixed)
 //!
 //! - Quit with no worker alive does not drop the backlog: it runs on new workers, or is
@@ -34,8 +69,9 @@
 //! - A failing item is reported through a hook that cannot break the Team: a panicking hook
 //!   is caught and the worker is still handed back (with `std`).
 //! - When `create_worker` gives `None`, the work stays in the backlog and creation is tried
-//!   again whenever capacity may have changed: the next submit, grow, hand-back, or
-//!   [`Team::pump`].
+//!   again whenever capacity may have changed: the next coordinated submit or hand-back (at
+//!   least one in every [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) submits; see
+//!   [the fast lane](#the-fast-lane)), grow, or [`Team::pump`].
 //! - New work joins the back of the backlog, so it never overtakes older work.
 //! - Shrink debt never exceeds the number of busy workers; `grow` cancels debt first.
 
@@ -504,8 +540,8 @@ where
     }
 
     /// Serves the backlog again: creates workers for waiting work if `create_worker` now
-    /// allows it. Call it after raising a limit; the Team also does it on every submit,
-    /// grow and hand-back.
+    /// allows it. Call it after raising a limit; the Team also does it on every coordinated
+    /// submit, grow and hand-back (see [the fast lane](self#the-fast-lane)).
     ///
     /// # Errors
     /// [`AlreadyQuit`] once quitting has completed.
@@ -558,8 +594,8 @@ where
     /// Has the coordinator apply `event`: on the spot when it can (a LockWorker), otherwise
     /// as an item it runs later.
     fn send(&self, event: Event<W>) -> Result<(), SubmitError<Event<W>>> {
-        let event = match self.coordinator.run_now(event, |event| self.apply(event, None)) {
-            Ok(()) => return Ok(()),
+        let event = match self.coordinator.run_now(event, |event| self.apply(event, None, true)) {
+            Ok(_) => return Ok(()),
             Err(event) => event,
         };
         let Some(link) = self.self_link() else {
@@ -603,15 +639,13 @@ where
     }
 
     /// Applies one event to the state; runs inside the coordinator. `link`: the way back to
-    /// this Team for the Jobs it dispatches, when the caller already holds one.
-    fn apply(&self, event: Event<W>, link: Option<&Link<W>>) {
+    /// this Team for the Jobs it dispatches, when the caller already holds one. `inline`:
+    /// the caller waits for the answer (the coordinator runs the event on its thread).
+    /// Returns whether a handed-back worker stays busy to take an item landing in the lane.
+    fn apply(&self, event: Event<W>, link: Option<&Link<W>>, inline: bool) -> bool {
+        let mut kept = false;
         let mut core = self.core.lock();
         let Core { state, create_worker } = &mut *core;
-        if self.fast {
-            // Before the state looks at the lane: from here, a push either is seen or its
-            // submitter asks for another event.
-            self.lane.close();
-        }
         state.begin_event();
         let now = self.now();
         let mut fx = Fx { team: self, link, create_worker, now };
@@ -621,7 +655,7 @@ where
                     unreachable!("room in the backlog was reserved at submit");
                 }
             }
-            Event::HandedBack(id) => state.handed_back(id, &mut fx),
+            Event::HandedBack(id) => kept = state.handed_back(id, inline, &mut fx),
             Event::Grow(n) => state.grow(n, &mut fx),
             Event::Shrink(n) => state.shrink(n, &mut fx),
             Event::Quit => state.quit(&mut fx),
@@ -629,22 +663,23 @@ where
             Event::Tick => state.tick(&mut fx),
             Event::Policy(policy) => state.set_policy(policy, &mut fx),
         }
-        if self.fast && state.may_bypass() {
-            self.lane.open();
+        if self.fast {
+            // Closed, the gate sends every submit through the coordinator; the state closes
+            // it itself (and looks at the lane again) before anything that needs it shut.
+            if state.may_bypass() {
+                self.lane.open();
+            } else {
+                self.lane.close();
+            }
         }
         self.publish(state, now);
+        kept
     }
 
     /// Pushes `work` straight into the lane when the gate is open; `Err(work)` for the
     /// coordinated path.
     fn submit_fast(&self, work: W) -> Result<(), W> {
-        if self.lane.push_open(work)? {
-            // A coordinated event began while we pushed and may have missed our item. It
-            // cannot have finished quitting (that waits for pending pushes), so this pump
-            // reaches the coordinator and serves the item.
-            let _ = self.send(Event::Pump);
-        }
-        Ok(())
+        self.lane.push_open(work)
     }
 
     /// For a worker that just finished an item: the next one from the lane, if there is
@@ -800,8 +835,14 @@ where
         self.team.lane.len()
     }
 
-    fn lane_pushes_pending(&self) -> bool {
-        self.team.fast && self.team.lane.pushes_pending()
+    fn lane_close(&mut self) {
+        if self.team.fast {
+            self.team.lane.close();
+        }
+    }
+
+    fn lane_claimed(&self) -> bool {
+        self.team.fast && self.team.lane.is_claimed()
     }
 }
 
@@ -818,12 +859,12 @@ where
     S::Lane: Send + Sync,
 {
     fn apply(&self, event: Event<W>, link: &Link<W>) {
-        Team::apply(self, event, Some(link));
+        Team::apply(self, event, Some(link), false);
     }
 
-    fn hand_back(&self, id: WorkerId, link: &Link<W>) {
-        let id = match self.coordinator.run_now(id, |id| Team::apply(self, Event::HandedBack(id), Some(link))) {
-            Ok(()) => return,
+    fn hand_back(&self, id: WorkerId, link: &Link<W>) -> bool {
+        let id = match self.coordinator.run_now(id, |id| Team::apply(self, Event::HandedBack(id), Some(link), true)) {
+            Ok(kept) => return kept,
             Err(id) => id,
         };
         match self.coordinator.submit(Coordinate::new(Event::HandedBack(id), link.clone())) {
@@ -833,6 +874,7 @@ where
             Err(SubmitError::AlreadyQuit(_)) => {}
             Err(SubmitError::BacklogFull(_)) => panic!("threadteam: the coordinator's queue is full"),
         }
+        false
     }
 
     fn report(&self, failure: Failure) {
@@ -853,6 +895,21 @@ where
 
     fn next_work(&self) -> Option<W> {
         self.next_from_lane()
+    }
+
+    fn landing(&self) -> Option<W> {
+        // Only the kept worker pops now (the gate is closed and nobody else is busy), and
+        // the submitter that claimed the place is between its claim and its store.
+        let mut step = 0;
+        while self.lane.is_claimed() {
+            if let Some(work) = self.lane.pop() {
+                return Some(work);
+            }
+            crate::sync::backoff(step);
+            step = (step + 1).min(LANE_PATIENCE);
+        }
+        // The place held a cancelled item: nothing to take after all.
+        None
     }
 }
 

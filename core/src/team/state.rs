@@ -27,8 +27,11 @@ pub(crate) trait Effects<W, Wk> {
     fn lane_pop(&mut self) -> Option<W>;
     /// How many items the fast lane holds.
     fn lane_len(&self) -> usize;
-    /// Whether a submitter may still be pushing to the fast lane.
-    fn lane_pushes_pending(&self) -> bool;
+    /// Closes the fast lane's gate: submitters stop pushing to it.
+    fn lane_close(&mut self);
+    /// Whether any place in the fast lane is claimed: an item waits there, or a
+    /// submitter's push, which claimed its place before the gate closed, is landing.
+    fn lane_claimed(&self) -> bool;
 }
 
 /// The Team's state. See the [module documentation](super) for the state table.
@@ -181,11 +184,24 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         Ok(())
     }
 
-    /// A busy worker finished its item.
-    pub(crate) fn handed_back(&mut self, id: WorkerId, fx: &mut impl Effects<W, Wk>) {
+    /// A busy worker finished its item. `true`: it stays busy, to take the item a
+    /// submitter is landing in the fast lane (only when `may_keep`: the worker hears the
+    /// answer).
+    pub(crate) fn handed_back(&mut self, id: WorkerId, may_keep: bool, fx: &mut impl Effects<W, Wk>) -> bool {
         debug_assert!(self.busy > 0, "hand-back without a busy worker");
         self.busy -= 1;
+        if self.busy == 0 {
+            // The last busy worker: once nobody is busy, nobody would serve the lane, so
+            // close it. A place claimed before the close is an item, or a push that is
+            // landing: this worker stays busy and takes it from the lane itself.
+            fx.lane_close();
+            if may_keep && self.backlog.is_empty() && fx.lane_claimed() {
+                self.busy += 1;
+                return true;
+            }
+        }
         self.recycle(id, fx);
+        false
     }
 
     /// Add capacity: first cancel shrink debt (a worker that would be created only to be
@@ -221,6 +237,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// coordinator quits.
     pub(crate) fn quit(&mut self, fx: &mut impl Effects<W, Wk>) {
         self.quitting = true;
+        fx.lane_close();
         // Every worker retires now or as it finishes: debt has nothing left to say.
         self.debt = 0;
         while let Some((id, _)) = self.idle.pop() {
@@ -387,11 +404,6 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
 
     fn finish_if_done(&mut self, fx: &mut impl Effects<W, Wk>) {
         if !self.quitting || self.finished || self.busy != 0 {
-            return;
-        }
-        if fx.lane_pushes_pending() {
-            // A submitter may still be landing work in the lane; it asks for a pump when
-            // done, and that pump finishes the job.
             return;
         }
         // Quitting with work left and nobody busy: Twisted abandons it. Try to make a
