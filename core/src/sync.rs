@@ -51,6 +51,7 @@ mod loom_mutex {
 
 /// Between two attempts of a lock-free retry loop. Under loom it hands control to the
 /// model, whose loads may keep returning a stale value otherwise.
+#[cfg(feature = "alloc")] // only the ring retries this way
 #[inline]
 pub(crate) fn retry() {
     #[cfg(all(threadteam_loom, feature = "std"))]
