@@ -676,12 +676,6 @@ where
         kept
     }
 
-    /// Pushes `work` straight into the lane when the gate is open; `Err(work)` for the
-    /// coordinated path.
-    fn submit_fast(&self, work: W) -> Result<(), W> {
-        self.lane.push_open(work)
-    }
-
     /// For a worker that just finished an item: the next one from the lane, if there is
     /// one or one arrives within a short spin while the gate is open. Keeps a busy worker
     /// busy without a coordinated hand-back per item.
@@ -936,7 +930,8 @@ where
             return Err(SubmitError::AlreadyQuit(work));
         }
         let work = if self.fast {
-            match self.submit_fast(work) {
+            // Straight into the lane while the gate is open; otherwise coordinated.
+            match self.lane.push_open(work) {
                 Ok(()) => return Ok(()),
                 Err(work) => work,
             }
