@@ -118,7 +118,7 @@ mod ring {
     use core::fmt;
 
     use super::{Lane, BYPASS_BUDGET};
-    use crate::sync::{retry, AtomicUsize, Mutex, Ordering};
+    use crate::sync::{retry, AtomicUsize, Mutex, Once, Ordering};
 
     /// The tail word: the push position above the gate's bit, so that a submitter's claim
     /// of a position and its check of the gate are one compare-and-swap.
@@ -189,7 +189,7 @@ mod ring {
         tail: Padded<AtomicUsize>,
         /// The push position at which the gate last opened: the budget runs from there.
         opened_at: AtomicUsize,
-        chunks: Box<[spin::Once<Chunk<T>>]>,
+        chunks: Box<[Once<Chunk<T>>]>,
         /// Removed items whose slots `pop` has not passed yet (they still count in
         /// `tail - head`).
         holes: AtomicUsize,
@@ -202,7 +202,7 @@ mod ring {
                 head: Padded(AtomicUsize::new(0)),
                 tail: Padded(AtomicUsize::new(0)),
                 opened_at: AtomicUsize::new(0),
-                chunks: (0..CHUNKS).map(|_| spin::Once::new()).collect(),
+                chunks: (0..CHUNKS).map(|_| Once::new()).collect(),
                 holes: AtomicUsize::new(0),
             };
             if cfg!(threadteam_loom) {

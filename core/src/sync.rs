@@ -16,21 +16,28 @@ pub(crate) type Mutex<T> = spin::mutex::SpinMutex<T, Relax>;
 #[cfg(all(threadteam_loom, feature = "std"))]
 pub(crate) use loom_mutex::Mutex;
 
-/// How the spin lock waits.
-#[cfg(not(all(threadteam_loom, feature = "std")))]
+/// How the spin lock, and a thread waiting for a [`Once`] another thread is filling, wait.
+///
+/// With `std` it yields: the thread it waits for may be preempted (a pool's threads often
+/// outnumber its cores), and spinning would only burn the time slice that thread needs.
 #[derive(Debug)]
 pub(crate) struct Relax;
 
-#[cfg(not(all(threadteam_loom, feature = "std")))]
 impl spin::RelaxStrategy for Relax {
     #[inline]
     fn relax() {
-        #[cfg(feature = "std")]
+        #[cfg(all(threadteam_loom, feature = "std"))]
+        loom::thread::yield_now();
+        #[cfg(all(not(threadteam_loom), feature = "std"))]
         std::thread::yield_now();
         #[cfg(not(feature = "std"))]
         core::hint::spin_loop();
     }
 }
+
+/// A cell filled once, by the first thread that needs it; the others wait with [`Relax`].
+#[cfg(feature = "alloc")] // only the ring fills its parts on demand
+pub(crate) type Once<T> = spin::once::Once<T, Relax>;
 
 #[cfg(all(threadteam_loom, feature = "std"))]
 mod loom_mutex {
