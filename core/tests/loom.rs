@@ -26,8 +26,8 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Condvar, Mutex};
 use loom::thread::{self, JoinHandle};
 use threadteam_core::{
-    pool, AlreadyQuit, BoxedWork, Job, LockWorker, Signal, Statistics, StdLock, SubmitError, Team, ThreadFactory,
-    ThreadWorker, Work, Worker,
+    pool, AlreadyQuit, BoxedWork, Job, Lane, LockWorker, Ring, Signal, Statistics, StdLock, SubmitError, Team,
+    ThreadFactory, ThreadWorker, Work, Worker,
 };
 
 /// Runs `f` under loom with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
@@ -396,5 +396,57 @@ fn team_quit_races_submit() {
         outcome(tally.runs(0), handed_back, reclaimed);
         let s = team.statistics();
         assert_eq!((s.idle_workers, s.busy_workers), (0, 0), "{s:?}");
+    });
+}
+
+/// (e) The fast lane on its own: two pushers race a pop while the lane's first segment
+/// (two places under loom) fills and the chain grows a second one. Every item comes out
+/// exactly once, each pusher's in its order.
+#[test]
+fn lane_pushes_race_a_pop_across_growth() {
+    model(|| {
+        let ring = Arc::new(Ring::<usize>::new());
+        let (r, p) = (Arc::clone(&ring), Arc::clone(&ring));
+        let pusher = thread::spawn(move || {
+            r.push(10).unwrap();
+            r.push(11).unwrap();
+        });
+        let popper = thread::spawn(move || p.pop());
+        ring.push(20).unwrap();
+        ring.push(21).unwrap();
+        pusher.join().unwrap();
+        let mut seen: Vec<usize> = popper.join().unwrap().into_iter().collect();
+        seen.extend(std::iter::from_fn(|| ring.pop()));
+        let mut sorted = seen.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [10, 11, 20, 21], "{seen:?}");
+        let order = |a, b| seen.iter().position(|&x| x == a) < seen.iter().position(|&x| x == b);
+        assert!(order(10, 11) && order(20, 21), "{seen:?}");
+        assert!(!ring.is_claimed());
+    });
+}
+
+/// (e) The gate closing while a submitter pushes through it (and has to grow the chain to
+/// do so): a push that got in shows as claimed once `close` returns (so the Team's last
+/// busy worker waits for it), and one that did not get in is handed back.
+#[test]
+fn lane_close_races_a_gated_push_that_grows() {
+    model(|| {
+        let ring = Arc::new(Ring::<usize>::new());
+        // Fill the first segment, so the gated push must add the second.
+        ring.push(1).unwrap();
+        ring.push(2).unwrap();
+        ring.open();
+        let r = Arc::clone(&ring);
+        let submitter = thread::spawn(move || r.push_open(3).is_ok());
+        ring.close();
+        let claimed_after_close = ring.len();
+        let pushed = submitter.join().unwrap();
+        if pushed {
+            assert_eq!(claimed_after_close, 3, "a push through the gate was not visible after close");
+        }
+        let all: Vec<usize> = std::iter::from_fn(|| ring.pop()).collect();
+        assert_eq!(all, if pushed { vec![1, 2, 3] } else { vec![1, 2] });
+        assert_eq!(ring.push_open(4), Err(4), "closed");
     });
 }

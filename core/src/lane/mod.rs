@@ -1,0 +1,116 @@
+//! The Team's fast lane: a lock-free FIFO at the head of its backlog, which submitters
+//! push to and busy workers pop from without the coordinator once every worker is busy.
+//!
+//! A [`Storage`](crate::Storage) picks the lane: [`Ring`] (with `alloc`) or [`NoLane`]
+//! (every item goes through the coordinator). How the lane stays consistent with the
+//! Team's state is described under [the fast lane](crate::team#the-fast-lane).
+
+#[cfg(feature = "alloc")]
+pub use ring::Ring;
+
+/// Pushes a submitter may make through an open lane before the coordinator sees a submit
+/// again: a saturated Team still coordinates one submit in this many, so its limit is
+/// re-read and a worker whose creation failed is tried again, without a round trip per
+/// item.
+pub const BYPASS_BUDGET: usize = 256;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A bounded multi-producer, multi-consumer FIFO with a gate, used by a
+/// [`Team`](crate::Team) as the head of its backlog. Implemented by [`Ring`] and
+/// [`NoLane`] only; a [`Storage`](crate::Storage) picks one.
+///
+/// The gate belongs to the Team's coordinator: it closes the lane at the start of every
+/// event and opens it at the end when its state allows work to bypass it. Submitters push
+/// through the gate only while it is open (and its budget lasts); the coordinator and busy
+/// workers push and pop regardless.
+///
+/// `push` and `pop` may fail spuriously while another thread is in the middle of an
+/// operation on the same slot (a full-looking lane refuses, an empty-looking lane gives
+/// `None`); the Team treats both like a full or empty lane and takes its coordinated path,
+/// which never misses the item.
+pub trait Lane<T>: sealed::Sealed + Default {
+    /// Whether the lane exists at all; a Team with a disabled lane coordinates every item.
+    const ENABLED: bool;
+    /// Appends `item`, open or not (the coordinator's push).
+    ///
+    /// # Errors
+    /// Hands `item` back when the lane is full (or disabled).
+    fn push(&self, item: T) -> Result<(), T>;
+    /// Appends `item` if the gate is open and its budget lasts (a submitter's push): the
+    /// check of the gate and the claim of a place are one atomic step.
+    ///
+    /// # Errors
+    /// Hands `item` back when the gate is closed or spent, or the lane is full.
+    fn push_open(&self, item: T) -> Result<(), T>;
+    /// Removes the oldest item.
+    fn pop(&self) -> Option<T>;
+    /// Removes the oldest item that `matches` (a cancelled task's work), wherever it is.
+    fn remove_first(&self, matches: &mut dyn FnMut(&T) -> bool) -> Option<T>;
+    /// Roughly how many items it holds (exact when no push or pop is under way).
+    fn len(&self) -> usize;
+    /// Whether it holds no items (as exactly as [`len`](Lane::len)).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Opens the gate with a fresh budget of [`BYPASS_BUDGET`] pushes.
+    fn open(&self);
+    /// Closes the gate: from here on, [`push_open`](Lane::push_open) refuses, and every
+    /// place claimed before shows in [`is_claimed`](Lane::is_claimed).
+    fn close(&self);
+    /// Whether the gate is open.
+    fn is_open(&self) -> bool;
+    /// Whether any place is claimed: an item is waiting, or a push has claimed a place and
+    /// its item is about to land. Exact when the gate is closed and nothing else pops.
+    fn is_claimed(&self) -> bool;
+}
+
+/// No lane: every item goes through the Team's coordinator. The choice of [`Fixed`]
+/// storage, so a no-alloc Team keeps exactly its configured footprint.
+///
+/// [`Fixed`]: crate::Fixed
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoLane;
+
+impl sealed::Sealed for NoLane {}
+
+impl<T> Lane<T> for NoLane {
+    const ENABLED: bool = false;
+
+    fn push(&self, item: T) -> Result<(), T> {
+        Err(item)
+    }
+
+    fn push_open(&self, item: T) -> Result<(), T> {
+        Err(item)
+    }
+
+    fn pop(&self) -> Option<T> {
+        None
+    }
+
+    fn remove_first(&self, _matches: &mut dyn FnMut(&T) -> bool) -> Option<T> {
+        None
+    }
+
+    fn len(&self) -> usize {
+        0
+    }
+
+    fn open(&self) {}
+
+    fn close(&self) {}
+
+    fn is_open(&self) -> bool {
+        false
+    }
+
+    fn is_claimed(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(feature = "alloc")]
+mod ring;
