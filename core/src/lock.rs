@@ -82,23 +82,19 @@ pub use std_lock::StdLock;
 
 #[cfg(feature = "std")]
 mod std_lock {
-    use crate::sync::{AtomicUsize, Ordering};
-
     #[cfg(threadteam_loom)]
     use loom::sync::Mutex;
     #[cfg(not(threadteam_loom))]
     use std::sync::{Mutex, PoisonError};
 
-    /// A [`RawLock`](super::RawLock) over `std::sync::Mutex` that remembers its holder.
+    /// A [`RawLock`](super::RawLock) over `std::sync::Mutex` that knows whether the calling
+    /// thread holds it.
     ///
     /// Poisoning is ignored: a panic in work run under the lock does not make the lock
     /// unusable.
     #[derive(Debug, Default)]
     pub struct StdLock {
         mutex: Mutex<()>,
-        /// The holder's id, 0 when free. Only the holder writes its own id, so reading
-        /// one's own id here means one holds the lock.
-        owner: AtomicUsize,
     }
 
     impl StdLock {
@@ -108,50 +104,41 @@ mod std_lock {
         }
     }
 
-    /// A non-zero id for the calling thread, unique for the life of the process.
-    ///
-    /// Not the address of a thread-local: a thread that starts after another one exited can
-    /// get the same address, and nothing orders its relaxed read of `owner` after the dead
-    /// thread's clearing store, so it could read its "own" id there, think it holds the
-    /// lock, and queue its work where nobody runs it (found by the loom model
-    /// `team_quit_races_submit`; std's `ReentrantLock` had the same bug, rust-lang/rust#123458).
-    /// A counter never hands out an id twice, so reading one's own id in `owner` means this
-    /// thread stored it.
-    fn current_thread() -> usize {
-        // Not a loom atomic: handing out ids is not a hand-off to model, only uniqueness
-        // matters, and a read-modify-write gives that at any ordering.
-        static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
-        #[cfg(not(threadteam_loom))]
-        std::thread_local!(static ID: core::cell::Cell<usize> = const { core::cell::Cell::new(0) });
-        #[cfg(threadteam_loom)]
-        loom::thread_local!(static ID: core::cell::Cell<usize> = core::cell::Cell::new(0));
-        ID.with(|id| {
-            if id.get() == 0 {
-                id.set(NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed));
-            }
-            id.get()
-        })
-    }
+    // Addresses of the locks this thread holds. Thread-local, so re-entry is detected
+    // without reading a shared holder id (no stale reads, no reused ids); a held lock
+    // cannot move or be freed, so an address here is always that live lock.
+    #[cfg(not(threadteam_loom))]
+    std::thread_local!(static HELD: core::cell::RefCell<alloc::vec::Vec<usize>> = const {
+        core::cell::RefCell::new(alloc::vec::Vec::new())
+    });
+    #[cfg(threadteam_loom)]
+    loom::thread_local!(static HELD: core::cell::RefCell<alloc::vec::Vec<usize>> =
+        core::cell::RefCell::new(alloc::vec::Vec::new()));
 
     impl super::RawLock for StdLock {
         fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
-            let me = current_thread();
-            if self.owner.load(Ordering::Relaxed) == me {
+            let me = self as *const Self as usize;
+            if HELD.with(|held| held.borrow().contains(&me)) {
                 return Err(state);
             }
             #[cfg(not(threadteam_loom))]
             let _guard = self.mutex.lock().unwrap_or_else(PoisonError::into_inner);
             #[cfg(threadteam_loom)]
             let _guard = self.mutex.lock().unwrap_or_else(|e| e.into_inner());
-            self.owner.store(me, Ordering::Relaxed);
-            struct Disown<'a>(&'a AtomicUsize);
-            impl Drop for Disown<'_> {
+            HELD.with(|held| held.borrow_mut().push(me));
+            struct Release(usize);
+            impl Drop for Release {
                 fn drop(&mut self) {
-                    self.0.store(0, Ordering::Relaxed);
+                    HELD.with(|held| {
+                        let mut held = held.borrow_mut();
+                        if let Some(i) = held.iter().rposition(|&lock| lock == self.0) {
+                            held.remove(i);
+                        }
+                    });
                 }
             }
-            // Dropped before `_guard`: the owner is cleared while the lock is still held.
-            let _disown = Disown(&self.owner);
+            // Dropped before `_guard`: forgotten while the lock is still held.
+            let _release = Release(me);
             Ok(f(state))
         }
     }

@@ -292,6 +292,9 @@ struct Timing {
 struct Core<W, Wk, F, S: Storage<W, Wk>> {
     state: TeamState<W, Wk, S>,
     create_worker: F,
+    /// Whether the lane's gate is open (only the coordinator opens or closes it): a closed
+    /// gate is not closed again, sparing a write to the lane's shared tail per event.
+    gate_open: bool,
 }
 
 /// A composite [`Worker`]: a pool of workers behind a serialising coordinator.
@@ -402,7 +405,7 @@ where
             fast,
             quit: Quit::new(),
             coordinator,
-            core: Mutex::new(Core { state, create_worker }),
+            core: Mutex::new(Core { state, create_worker, gate_open: false }),
             published: Published::default(),
             reserved: AtomicUsize::new(0),
             capacity,
@@ -645,10 +648,10 @@ where
     fn apply(&self, event: Event<W>, link: Option<&Link<W>>, inline: bool) -> bool {
         let mut kept = false;
         let mut core = self.core.lock();
-        let Core { state, create_worker } = &mut *core;
+        let Core { state, create_worker, gate_open } = &mut *core;
         state.begin_event();
         let now = self.now();
-        let mut fx = Fx { team: self, link, create_worker, now };
+        let mut fx = Fx { team: self, link, create_worker, now, gate_open };
         match event {
             Event::Submit(work) => {
                 if state.submit(work, &mut fx).is_err() {
@@ -667,9 +670,11 @@ where
             // Closed, the gate sends every submit through the coordinator; the state closes
             // it itself (and looks at the lane again) before anything that needs it shut.
             if state.may_bypass() {
+                // Even if it is open: with a fresh budget.
                 self.lane.open();
+                *fx.gate_open = true;
             } else {
-                self.lane.close();
+                fx.lane_close();
             }
         }
         self.publish(state, now);
@@ -763,6 +768,8 @@ struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     link: Option<&'a Link<W>>,
     create_worker: &'a mut F,
     now: Option<Duration>,
+    /// The Team's record of its gate (see `Core::gate_open`).
+    gate_open: &'a mut bool,
 }
 
 impl<W: 'static, Wk, C, F, S> Effects<W, Wk> for Fx<'_, W, Wk, C, F, S>
@@ -830,8 +837,10 @@ where
     }
 
     fn lane_close(&mut self) {
-        if self.team.fast {
+        // Already closed: no push claimed a place since, so `is_claimed` stays exact.
+        if self.team.fast && *self.gate_open {
             self.team.lane.close();
+            *self.gate_open = false;
         }
     }
 
