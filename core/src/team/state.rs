@@ -171,6 +171,16 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// `Err(work)` only if the backlog is full; the Team reserves room before it submits.
     pub(crate) fn submit(&mut self, work: W, fx: &mut impl Effects<W, Wk>) -> Result<(), W> {
         let since = fx.now().unwrap_or_default();
+        // Nothing waits anywhere and a worker is idle: straight to it, without the round
+        // trip through the lane (the common case of a pool that keeps up).
+        if !self.quitting && !self.finished && self.backlog.is_empty() && !fx.lane_claimed() {
+            if let Some((id, _)) = self.idle.pop() {
+                self.dispatch(id, Backlogged { since, work }, fx);
+                // A refused dispatch left the work at the front of the backlog.
+                self.pump(fx);
+                return Ok(());
+            }
+        }
         // Behind the lane's items only while nothing newer waits here.
         let work = if self.backlog.is_empty() { fx.lane_push(work) } else { Err(work) };
         if let Err(work) = work {
