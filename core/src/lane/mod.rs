@@ -55,7 +55,8 @@ pub trait Lane<T>: sealed::Sealed + Default {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Opens the gate with a fresh budget of [`BYPASS_BUDGET`] pushes.
+    /// Opens the gate with a fresh budget of [`BYPASS_BUDGET`] pushes. `open` and
+    /// [`close`](Lane::close) are the coordinator's: never called by two threads at once.
     fn open(&self);
     /// Closes the gate: from here on, [`push_open`](Lane::push_open) refuses, and every
     /// place claimed before shows in [`is_claimed`](Lane::is_claimed).

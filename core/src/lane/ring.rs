@@ -384,9 +384,16 @@ impl<T> Lane<T> for Ring<T> {
     }
 
     fn open(&self) {
-        self.opened_at.store(position(self.tail.0.load(Ordering::Relaxed)), Ordering::Relaxed);
-        // Release: a submitter that sees the gate open sees the budget's start.
-        self.tail.0.fetch_or(OPEN, Ordering::Release);
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        self.opened_at.store(position(tail), Ordering::Release);
+        // Only the coordinator opens and closes the gate, so it is still as read. Already
+        // open, the fresh budget is all there is to give: no write to the tail word, which
+        // every submitter shares. (A submitter that still sees the old budget spent takes
+        // the coordinated path, which is always right.)
+        if tail & OPEN == 0 {
+            // Release: a submitter that sees the gate open sees the budget's start.
+            self.tail.0.fetch_or(OPEN, Ordering::Release);
+        }
     }
 
     fn close(&self) {
