@@ -51,14 +51,14 @@ const POSITION_SHIFT: u32 = SEGMENT_SHIFT + SEGMENT_BITS;
 const POSITIONS: usize = usize::MAX >> POSITION_SHIFT;
 
 /// Places in the first segment; each next one has twice as many.
-#[cfg(not(threadteam_loom))]
+#[cfg(not(any(threadteam_loom, miri)))]
 pub(super) const FIRST: usize = 1024;
 /// How many segments the chain may have: the newest one holds a million places.
-#[cfg(not(threadteam_loom))]
+#[cfg(not(any(threadteam_loom, miri)))]
 pub(super) const SEGMENTS: usize = 11;
 /// A segment's slots are allocated this many at a time (256 KiB with boxed work), as its
 /// first lap reaches them.
-#[cfg(not(threadteam_loom))]
+#[cfg(not(any(threadteam_loom, miri)))]
 const CHUNK: usize = 8192;
 /// Under loom every slot is a modelled object: a tiny chain that still wraps and grows.
 #[cfg(threadteam_loom)]
@@ -67,6 +67,14 @@ pub(super) const FIRST: usize = 2;
 pub(super) const SEGMENTS: usize = 2;
 #[cfg(threadteam_loom)]
 const CHUNK: usize = 2;
+/// Under Miri every access is interpreted: the same shape (several segments, several
+/// chunks per segment), a thousand times smaller.
+#[cfg(all(miri, not(threadteam_loom)))]
+pub(super) const FIRST: usize = 4;
+#[cfg(all(miri, not(threadteam_loom)))]
+pub(super) const SEGMENTS: usize = 8;
+#[cfg(all(miri, not(threadteam_loom)))]
+const CHUNK: usize = 16;
 
 const _: () = assert!(SEGMENTS < 1 << SEGMENT_BITS && FIRST.is_power_of_two() && CHUNK.is_power_of_two());
 
@@ -161,7 +169,8 @@ impl<T> Segment<T> {
 
 /// The fast lane of [`Growable`](crate::Growable) storage: a lock-free FIFO made of a
 /// chain of bounded rings, each twice the size of the last, so its memory follows the
-/// deepest backlog it has held. See the [module documentation](self).
+/// deepest backlog it has held (its first segment has 1024 places, its last a million).
+/// How the Team uses it: [the fast lane](crate::team#the-fast-lane).
 pub struct Ring<T> {
     /// The pop position.
     head: Padded<AtomicUsize>,
@@ -434,14 +443,15 @@ mod tests {
     #[test]
     fn a_shallow_lane_wraps_around_its_first_segment() {
         let ring = Ring::new();
-        for round in 0..10 * FIRST / 100 {
-            for i in 0..100 {
-                ring.push(round * 100 + i).unwrap();
+        let depth = FIRST.min(100);
+        for round in 0..10 * FIRST / depth {
+            for i in 0..depth {
+                ring.push(round * depth + i).unwrap();
             }
-            assert_eq!(ring.len(), 100);
-            assert_eq!(drain(&ring), (round * 100..round * 100 + 100).collect::<Vec<_>>());
+            assert_eq!(ring.len(), depth);
+            assert_eq!(drain(&ring), (round * depth..round * depth + depth).collect::<Vec<_>>());
         }
-        assert_eq!(segments(&ring), 1, "ten laps, never deeper than 100: no growth");
+        assert_eq!(segments(&ring), 1, "ten laps, never deeper than the first segment: no growth");
         assert_eq!(ring.segment(0).chunks.len(), 1);
     }
 
@@ -473,7 +483,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "two million pushes")]
     fn the_newest_segment_full_hands_the_item_back() {
         let ring = Ring::new();
         let capacity = ring.capacity();
