@@ -56,13 +56,29 @@ mod loom_mutex {
     }
 }
 
-/// Between two attempts of a lock-free retry loop. Under loom it hands control to the
-/// model, whose loads may keep returning a stale value otherwise.
+/// Between two attempts of a lock-free retry loop: after a lost compare-and-swap, spin a
+/// little longer each time (up to 64 pauses, as crossbeam's `Backoff::spin`), so that
+/// threads contending for one cache line stop taking it from each other at every attempt.
+/// Under loom it hands control to the model instead, whose loads may keep returning a
+/// stale value otherwise.
 #[cfg(feature = "alloc")] // only the ring retries this way
-#[inline]
-pub(crate) fn retry() {
-    #[cfg(all(threadteam_loom, feature = "std"))]
-    loom::thread::yield_now();
+#[derive(Debug, Default)]
+pub(crate) struct Retry {
+    step: u32,
+}
+
+#[cfg(feature = "alloc")]
+impl Retry {
+    #[inline]
+    pub(crate) fn again(&mut self) {
+        #[cfg(all(threadteam_loom, feature = "std"))]
+        loom::thread::yield_now();
+        #[cfg(not(all(threadteam_loom, feature = "std")))]
+        for _ in 0..1u32 << self.step {
+            core::hint::spin_loop();
+        }
+        self.step = (self.step + 1).min(6);
+    }
 }
 
 /// Waits a little before re-checking a condition: exponential spinning first, then (with

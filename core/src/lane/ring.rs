@@ -35,7 +35,7 @@ use alloc::boxed::Box;
 use core::fmt;
 
 use super::{Lane, BYPASS_BUDGET};
-use crate::sync::{backoff, retry, AtomicUsize, Mutex, Once, Ordering};
+use crate::sync::{backoff, AtomicUsize, Mutex, Once, Ordering, Retry};
 
 /// The Team's gate, in the tail word.
 const OPEN: usize = 1;
@@ -235,6 +235,7 @@ impl<T> Ring<T> {
     fn enqueue(&self, item: T, gated: bool) -> Result<(), T> {
         let mut tail = self.tail.0.load(Ordering::Acquire);
         let mut waits = 0;
+        let mut retry = Retry::default();
         loop {
             let pos = position(tail);
             if gated
@@ -264,7 +265,7 @@ impl<T> Ring<T> {
                         }
                         Err(now) => {
                             tail = now;
-                            retry();
+                            retry.again();
                         }
                     }
                 }
@@ -284,14 +285,14 @@ impl<T> Ring<T> {
                         }
                         Err(now) => {
                             tail = now;
-                            retry();
+                            retry.again();
                         }
                     }
                 }
                 // Another push took this position: catch up.
                 _ => {
                     tail = self.tail.0.load(Ordering::Acquire);
-                    retry();
+                    retry.again();
                 }
             }
         }
@@ -319,12 +320,13 @@ impl<T> Lane<T> for Ring<T> {
 
     fn pop(&self) -> Option<T> {
         let mut pos = self.head.0.load(Ordering::Acquire);
+        let mut retry = Retry::default();
         loop {
             let from = self.popping.load(Ordering::Acquire);
             let Some((k, segment)) = self.owner(pos, from) else {
                 // Popped past meanwhile: catch up.
                 pos = self.head.0.load(Ordering::Acquire);
-                retry();
+                retry.again();
                 continue;
             };
             if k != from {
@@ -348,7 +350,7 @@ impl<T> Lane<T> for Ring<T> {
                     }
                     Err(now) => {
                         pos = now;
-                        retry();
+                        retry.again();
                     }
                 },
                 // Not yet written by the push that claimed it: empty, for now.
@@ -356,7 +358,7 @@ impl<T> Lane<T> for Ring<T> {
                 // Another pop took this position: catch up.
                 _ => {
                     pos = self.head.0.load(Ordering::Acquire);
-                    retry();
+                    retry.again();
                 }
             }
         }

@@ -37,8 +37,10 @@
 //! nothing:
 //!
 //! - **Bypassing submits.** At the end of each event the coordinator opens the lane's gate
-//!   if every worker is busy, the event was refused a new worker (the limit is reached, or
-//!   a spawn failed), nothing waits in the coordinated part of the backlog, the Team has no
+//!   if every worker is busy, the last request for a new worker was refused (the limit is
+//!   reached, or a spawn failed) and no worker has come or gone since (a submit or
+//!   hand-back that found nothing waiting asked nothing, so an earlier refusal still
+//!   stands; any other event asks afresh), nothing waits in the coordinated part of the backlog, the Team has no
 //!   policy and is not quitting; otherwise it closes it. While it is open, `submit` claims
 //!   a place in the lane with one compare-and-swap that also checks the gate. At most
 //!   [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) submits bypass between two events, so a
@@ -649,7 +651,7 @@ where
         let mut kept = false;
         let mut core = self.core.lock();
         let Core { state, create_worker, gate_open } = &mut *core;
-        state.begin_event();
+        state.begin_event(!matches!(event, Event::Submit(_) | Event::HandedBack(_)));
         let now = self.now();
         let mut fx = Fx { team: self, link, create_worker, now, gate_open };
         match event {
@@ -753,6 +755,24 @@ impl<W: 'static, Wk, C, F, S: Storage<W, Wk>> Team<W, Wk, C, F, S> {
         self.link.get().and_then(SelfLink::get)
     }
 
+    /// See [`TeamLink::landing`].
+    fn lane_landing(&self) -> Option<W> {
+        // The oldest item, waiting (spinning, then yielding) while a place is claimed and
+        // its submitter is between its claim and its store; `None` once nothing is
+        // claimed. For the kept worker (then the gate is closed and nobody else pops) and
+        // the coordinator's own pops.
+        let mut step = 0;
+        while self.lane.is_claimed() {
+            if let Some(work) = self.lane.pop() {
+                return Some(work);
+            }
+            crate::sync::backoff(step);
+            step = (step + 1).min(LANE_PATIENCE);
+        }
+        // The place held a cancelled item: nothing to take after all.
+        None
+    }
+
     /// A link back to this Team that does not keep it alive (for task handles).
     #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     pub(crate) fn weak_link(&self) -> Option<SelfLink<W>> {
@@ -826,7 +846,11 @@ where
 
     fn lane_pop(&mut self) -> Option<W> {
         if self.team.fast {
-            self.team.lane.pop()
+            // Patient: a place at the head that is claimed but not yet written belongs to
+            // a submitter between its claim and its store (preempted there, perhaps). Calling
+            // the lane empty then would leave an idle worker idle, shut the gate and send
+            // every submit through the coordinator until that submitter runs again.
+            self.team.lane_landing()
         } else {
             None
         }
@@ -901,18 +925,7 @@ where
     }
 
     fn landing(&self) -> Option<W> {
-        // Only the kept worker pops now (the gate is closed and nobody else is busy), and
-        // the submitter that claimed the place is between its claim and its store.
-        let mut step = 0;
-        while self.lane.is_claimed() {
-            if let Some(work) = self.lane.pop() {
-                return Some(work);
-            }
-            crate::sync::backoff(step);
-            step = (step + 1).min(LANE_PATIENCE);
-        }
-        // The place held a cancelled item: nothing to take after all.
-        None
+        self.lane_landing()
     }
 }
 

@@ -23,7 +23,8 @@ pub(crate) trait Effects<W, Wk> {
     /// Appends `work` to the fast lane, the head of the backlog that busy workers pop from
     /// without coordinating; `Err(work)` when the lane is full or the Team has none.
     fn lane_push(&mut self, work: W) -> Result<(), W>;
-    /// Takes the oldest item in the fast lane.
+    /// Takes the oldest item in the fast lane, waiting for one that a submitter has
+    /// claimed a place for and is still writing; `None` only when no place is claimed.
     fn lane_pop(&mut self) -> Option<W>;
     /// How many items the fast lane holds.
     fn lane_len(&self) -> usize;
@@ -57,7 +58,11 @@ pub(crate) struct TeamState<W, Wk, S: Storage<W, Wk>> {
     /// With a policy, creation is paced and idle workers age out (see [`crate::policy`]).
     policy: Option<GrowthPolicy>,
     last_created: Option<Duration>,
-    /// The current event asked for a worker to serve waiting work and was refused.
+    /// The last time waiting work asked for a worker, it was refused, and no worker has
+    /// come or gone since. Kept across submits and hand-backs: one that finds nothing
+    /// waiting (a busy worker took its item from the lane at once) asks nothing, and that
+    /// must not read as "a worker could be made" (it would close the lane's gate, and a
+    /// saturated Team would coordinate every item until some event asked again).
     declined: bool,
 }
 
@@ -132,14 +137,19 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         self.idle.as_slice().len() + self.busy
     }
 
-    /// Starts an event: what it decides about creation is its own.
-    pub(crate) fn begin_event(&mut self) {
-        self.declined = false;
+    /// Starts an event. `reconsider`: it may change what creation would answer (a grow,
+    /// shrink, pump, tick, quit or new policy), so an earlier refusal no longer counts;
+    /// a submit or hand-back keeps it.
+    pub(crate) fn begin_event(&mut self, reconsider: bool) {
+        if reconsider {
+            self.declined = false;
+        }
     }
 
     /// Whether, after this event, new work may go straight into the fast lane without
     /// being coordinated: it could only wait there anyway. That is when every worker is
-    /// busy (so one of them will pop it), this event was refused a new worker, nothing is
+    /// busy (so one of them will pop it), the last request for a worker was refused (and
+    /// none has come or gone since), nothing is
     /// waiting in the coordinated backlog (it would be overtaken), and there is no policy
     /// (a paced Team stamps and ages every item) and no quit.
     pub(crate) fn may_bypass(&self) -> bool {
@@ -171,14 +181,27 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// `Err(work)` only if the backlog is full; the Team reserves room before it submits.
     pub(crate) fn submit(&mut self, work: W, fx: &mut impl Effects<W, Wk>) -> Result<(), W> {
         let since = fx.now().unwrap_or_default();
-        // Nothing waits anywhere and a worker is idle: straight to it, without the round
-        // trip through the lane (the common case of a pool that keeps up).
-        if !self.quitting && !self.finished && self.backlog.is_empty() && !fx.lane_claimed() {
-            if let Some((id, _)) = self.idle.pop() {
-                self.dispatch(id, Backlogged { since, work }, fx);
-                // A refused dispatch left the work at the front of the backlog.
-                self.pump(fx);
-                return Ok(());
+        // A worker is idle: give it the oldest waiting item, and if nothing waits, this one,
+        // straight (no push into the lane and pop back: the common case of a pool that
+        // keeps up). Taking the older items out before this one goes in matters: pushed
+        // first, it could be popped by a busy worker between the push and the idle one's
+        // pop, leaving the idle one idle, the gate shut and every later submit coordinated
+        // while one worker serves them all.
+        if !self.quitting && !self.finished && self.backlog.is_empty() {
+            while let Some((id, idle_since)) = self.idle.pop() {
+                if let Some(older) = self.pop_waiting(fx) {
+                    self.dispatch(id, older, fx);
+                } else if !fx.lane_claimed() {
+                    self.dispatch(id, Backlogged { since, work }, fx);
+                    // A refused dispatch left the work at the front of the backlog.
+                    self.pump(fx);
+                    return Ok(());
+                } else {
+                    // A submitter claimed a place in the lane just now: its item is older,
+                    // so this one goes behind it, the ordinary way.
+                    self.rest(id, idle_since, fx);
+                    break;
+                }
             }
         }
         // Behind the lane's items only while nothing newer waits here.
@@ -305,8 +328,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             match self.pop_waiting(fx) {
                 Some(item) => self.dispatch(id, item, fx),
                 None => {
-                    // A busy worker took the last item from the lane meanwhile, or a push
-                    // to it is still landing (its submitter then asks for a pump).
+                    // A busy worker took the last item from the lane meanwhile.
                     self.rest(id, since, fx);
                     break;
                 }
@@ -398,6 +420,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             return None;
         };
         let id = free.unwrap_or(self.slots.as_slice().len() - 1);
+        self.declined = false;
         self.slots.as_mut_slice()[id] = Some(worker);
         self.created += 1;
         self.last_created = now.or(self.last_created);
@@ -408,6 +431,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     fn retire(&mut self, id: WorkerId, fx: &mut impl Effects<W, Wk>) {
         if let Some(worker) = self.slots.as_mut_slice()[id].take() {
             self.retired += 1;
+            self.declined = false;
             fx.quit_worker(worker);
         }
     }
