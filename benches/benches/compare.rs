@@ -393,7 +393,7 @@ fn markdown(
     let _ = writeln!(
         md,
         "## Targets (threadteam, 2-core machine)\n\n{}\nWhere a target is missed, the profiled reason and the \
-         changes made so far are in [What was fixed, and why the throughput target is still missed](#what-was-fixed-and-why-the-throughput-target-is-still-missed-profiled) \
+         changes made so far are in [What was fixed, and what is still missed](#what-was-fixed-and-what-is-still-missed-profiled) \
          below.\n",
         report::verdict_table(verdicts)
     );
@@ -418,8 +418,8 @@ fn markdown(
          queueing) and its growth per queued task. Idle threads: grow the pool to {it} busy threads, let them idle 200 ms, RSS growth divided by \
          the threads added.\n\
          6. **Spawn and await:** like the round trip, through each pool's own result handle (rusty_pool `evaluate`, rayon `install`, \
-         blocking's `Task`, tokio's `JoinHandle`, a bounded(1) channel for the floor). threadpool has none. threadteam: **pending the \
-         task-results issue** (extension point: `ThreadTeam::spawn_await` in `benches/src/peers.rs`).\n\n\
+         blocking's `Task`, tokio's `JoinHandle`, a bounded(1) channel for the floor). threadpool has none. threadteam: its \
+         `JoinHandle`, awaited as a future with `futures_lite::future::block_on`.\n\n\
          `submit` is generic over the closure, so each pool boxes a task once, as its own API would.\n",
         t = s.threads,
         n = s.tasks,
