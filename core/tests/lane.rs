@@ -10,7 +10,7 @@ use std::thread;
 use threadteam_core::{Lane, Ring};
 
 const PUSHERS: usize = 4;
-const PER_PUSHER: usize = if cfg!(miri) { 200 } else { 50_000 };
+const PER_PUSHER: usize = if cfg!(miri) { 40 } else { 50_000 };
 
 /// An item: who pushed it and its number in that pusher's sequence.
 fn item(pusher: usize, n: usize) -> usize {
