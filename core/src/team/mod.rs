@@ -40,8 +40,8 @@
 //!   if every worker is busy, the last request for a new worker was refused (the limit is
 //!   reached, or a spawn failed) and no worker has come or gone since (a submit or
 //!   hand-back that found nothing waiting asked nothing, so an earlier refusal still
-//!   stands; any other event asks afresh), nothing waits in the coordinated part of the backlog, the Team has no
-//!   policy and is not quitting; otherwise it closes it. While it is open, `submit` claims
+//!   stands; any other event asks afresh), nothing waits in the coordinated part of the
+//!   backlog, the Team has no policy and is not quitting; otherwise it closes it. While it is open, `submit` claims
 //!   a place in the lane with one compare-and-swap that also checks the gate. At most
 //!   [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) submits bypass between two events, so a
 //!   saturated Team still sees a coordinated submit now and then: the limit is re-read and

@@ -149,9 +149,9 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// Whether, after this event, new work may go straight into the fast lane without
     /// being coordinated: it could only wait there anyway. That is when every worker is
     /// busy (so one of them will pop it), the last request for a worker was refused (and
-    /// none has come or gone since), nothing is
-    /// waiting in the coordinated backlog (it would be overtaken), and there is no policy
-    /// (a paced Team stamps and ages every item) and no quit.
+    /// none has come or gone since), nothing is waiting in the coordinated backlog (it
+    /// would be overtaken), and there is no policy (a paced Team stamps and ages every
+    /// item) and no quit.
     pub(crate) fn may_bypass(&self) -> bool {
         self.declined
             && self.busy > 0
