@@ -64,7 +64,10 @@ pub trait Lane<T>: sealed::Sealed + Default {
     /// Whether the gate is open.
     fn is_open(&self) -> bool;
     /// Whether any place is claimed: an item is waiting, or a push has claimed a place and
-    /// its item is about to land. Exact when the gate is closed and nothing else pops.
+    /// its item is about to land, or an item was removed by
+    /// [`remove_first`](Lane::remove_first) and no pop has stepped over its place yet (a
+    /// pop then does, and returns `None` if that was all). Exact when the gate is closed
+    /// and nothing else pops.
     fn is_claimed(&self) -> bool;
 }
 
