@@ -71,29 +71,31 @@ pub(crate) struct Retry {
 impl Retry {
     #[inline]
     pub(crate) fn again(&mut self) {
-        #[cfg(all(threadteam_loom, feature = "std"))]
-        loom::thread::yield_now();
-        #[cfg(not(all(threadteam_loom, feature = "std")))]
-        for _ in 0..1u32 << self.step {
-            core::hint::spin_loop();
-        }
+        spin(self.step);
         self.step = (self.step + 1).min(6);
+    }
+}
+
+/// `1 << step` pauses; under loom, a hand-over to the model instead.
+#[inline]
+fn spin(step: u32) {
+    #[cfg(all(threadteam_loom, feature = "std"))]
+    {
+        let _ = step;
+        loom::thread::yield_now();
+    }
+    #[cfg(not(all(threadteam_loom, feature = "std")))]
+    for _ in 0..1u32 << step {
+        core::hint::spin_loop();
     }
 }
 
 /// Waits a little before re-checking a condition: exponential spinning first, then (with
 /// `std`) yielding the processor so the thread we wait for can run.
 pub(crate) fn backoff(step: u32) {
-    // A model thread must hand control to loom on every wait, or a spin never ends.
-    #[cfg(all(threadteam_loom, feature = "std"))]
+    // Under loom `spin` hands control to the model: a spin must never be a busy loop there.
     if step < 6 {
-        loom::thread::yield_now();
-        return;
-    }
-    if step < 6 {
-        for _ in 0..(1u32 << step) {
-            core::hint::spin_loop();
-        }
+        spin(step);
     } else {
         #[cfg(all(threadteam_loom, feature = "std"))]
         loom::thread::yield_now();

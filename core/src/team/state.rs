@@ -187,20 +187,18 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         // first, it could be popped by a busy worker between the push and the idle one's
         // pop, leaving the idle one idle, the gate shut and every later submit coordinated
         // while one worker serves them all.
+        // `pop_waiting` gives `None` only once no place in the lane is claimed, and with a
+        // worker idle the gate is shut, so none can be claimed meanwhile: nothing is older.
         if !self.quitting && !self.finished && self.backlog.is_empty() {
-            while let Some((id, idle_since)) = self.idle.pop() {
-                if let Some(older) = self.pop_waiting(fx) {
-                    self.dispatch(id, older, fx);
-                } else if !fx.lane_claimed() {
-                    self.dispatch(id, Backlogged { since, work }, fx);
-                    // A refused dispatch left the work at the front of the backlog.
-                    self.pump(fx);
-                    return Ok(());
-                } else {
-                    // A submitter claimed a place in the lane just now: its item is older,
-                    // so this one goes behind it, the ordinary way.
-                    self.rest(id, idle_since, fx);
-                    break;
+            while let Some((id, _)) = self.idle.pop() {
+                match self.pop_waiting(fx) {
+                    Some(older) => self.dispatch(id, older, fx),
+                    None => {
+                        self.dispatch(id, Backlogged { since, work }, fx);
+                        // A refused dispatch left the work at the front of the backlog.
+                        self.pump(fx);
+                        return Ok(());
+                    }
                 }
             }
         }
