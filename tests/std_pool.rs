@@ -4,10 +4,11 @@
 mod common;
 
 use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, OnceLock, Weak};
 use std::thread;
+use std::time::Duration;
 
-use threadteam::{std_pool, BoxedWork, StdPool, StdThreadFactory, Worker, BYPASS_BUDGET};
+use threadteam::{std_pool, BoxedWork, SpawnError, StdPool, StdThreadFactory, ThreadFactory, Worker, BYPASS_BUDGET};
 
 use common::{join_all, Gate, Keep, Scripted};
 
@@ -156,7 +157,9 @@ fn with_no_worker_alive_a_failed_spawn_is_retried_on_grow() {
 #[test]
 fn after_a_failed_spawn_the_work_runs_on_the_existing_worker() {
     // Only the first spawn succeeds.
-    let factory = Keep::new(Scripted::new(|attempt| attempt > 1));
+    let scripted = Scripted::new(|attempt| attempt > 1);
+    let attempts = Arc::clone(&scripted.attempts);
+    let factory = Keep::new(scripted);
     let threads = Arc::clone(&factory.threads);
     let team = std_pool(|| 4, factory);
     let (gate, ran) = (Gate::new(), Arc::new(AtomicUsize::new(0)));
@@ -169,7 +172,60 @@ fn after_a_failed_spawn_the_work_runs_on_the_existing_worker() {
     team.quit().unwrap();
     assert_eq!(join_all(&threads), 1);
     assert_eq!(ran.load(Ordering::SeqCst), 3);
-    assert_eq!(team.statistics().workers_created, 1);
+    // A worker was created for each attempt (two for the backlog at least, more as the
+    // hand-backs retried), and each whose thread could not start was retired.
+    let (s, attempts) = (team.statistics(), attempts.load(Ordering::SeqCst) as u64);
+    assert!(attempts >= 3, "{attempts}");
+    assert_eq!((s.workers_created, s.workers_retired), (attempts, attempts), "{s:?}");
+}
+
+/// A factory that, before each start, waits for another thread to get through the pool's
+/// coordinator (a `pump`).
+struct WaitsForPump {
+    inner: StdThreadFactory,
+    team: Arc<OnceLock<Weak<StdPool>>>,
+    pumped: Arc<AtomicUsize>,
+}
+
+impl ThreadFactory for WaitsForPump {
+    type Thread = thread::JoinHandle<()>;
+    type Error = SpawnError;
+
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<Self::Thread, SpawnError> {
+        let team = self.team.get().and_then(Weak::upgrade).expect("the pool exists");
+        let (done, pumped) = mpsc::channel();
+        thread::spawn(move || {
+            team.pump().unwrap();
+            done.send(()).unwrap();
+        });
+        // Were this start inside the coordinator, the pump could never get in.
+        if pumped.recv_timeout(Duration::from_secs(20)).is_ok() {
+            self.pumped.fetch_add(1, Ordering::SeqCst);
+        }
+        self.inner.start(main)
+    }
+}
+
+/// Threads start after the submit's pass through the coordinator, not inside it: other
+/// threads get through the coordinator while one starts (a slow start holds up no
+/// hand-back).
+#[test]
+fn threads_start_outside_the_coordinator() {
+    let (slot, pumped) = (Arc::new(OnceLock::new()), Arc::new(AtomicUsize::new(0)));
+    let factory = Keep::new(WaitsForPump {
+        inner: StdThreadFactory::new(),
+        team: Arc::clone(&slot),
+        pumped: Arc::clone(&pumped),
+    });
+    let threads = Arc::clone(&factory.threads);
+    let team = std_pool(|| 1, factory);
+    slot.set(Arc::downgrade(&team)).unwrap();
+    let (tx, rx) = mpsc::channel();
+    team.submit(Box::new(move || tx.send("ran").unwrap())).unwrap();
+    assert_eq!(rx.recv().unwrap(), "ran");
+    assert_eq!(pumped.load(Ordering::SeqCst), 1, "the pump waited for the thread start");
+    team.quit().unwrap();
+    assert_eq!(join_all(&threads), 1);
 }
 
 #[test]

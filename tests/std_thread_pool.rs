@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
 
-use threadteam::{AlreadyQuit, ThreadPool, BYPASS_BUDGET};
+use threadteam::{AlreadyQuit, SpawnError, StdThreadFactory, ThreadFactory, ThreadPool, BYPASS_BUDGET};
 
 use common::{eventually, Gate, Scripted};
 
@@ -305,6 +305,62 @@ fn every_thread_is_gone_after_stop() {
     assert_eq!(s.threads_running, 0);
     // Thread-locals are destroyed before a joined thread's join returns.
     assert_eq!(Arc::strong_count(&token), 1, "every pool thread has exited");
+}
+
+/// A factory that says when a start begins, then waits for `release` before spawning.
+struct HeldStart {
+    inner: StdThreadFactory,
+    began: mpsc::Sender<()>,
+    release: Arc<Gate>,
+}
+
+impl ThreadFactory for HeldStart {
+    type Thread = thread::JoinHandle<()>;
+    type Error = SpawnError;
+
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<Self::Thread, SpawnError> {
+        self.began.send(()).unwrap();
+        self.release.wait();
+        self.inner.start(main)
+    }
+}
+
+/// The pool starts a thread after the submit's pass through its coordinator, on the
+/// submitting thread: `stop` from another thread while that start is still in flight
+/// waits for it, lets its work run, and joins the thread.
+#[test]
+fn stop_waits_for_a_thread_start_in_flight() {
+    let (began, began_rx) = mpsc::channel();
+    let release = Gate::new();
+    let _open = release.open_on_drop();
+    let factory = HeldStart { inner: StdThreadFactory::new(), began, release: Arc::clone(&release) };
+    let pool = ThreadPool::builder().min(0).max(1).thread_factory(factory).build();
+    pool.start().unwrap();
+    let (token, ran) = (Arc::new(()), Arc::new(AtomicUsize::new(0)));
+    let unrun = thread::scope(|scope| {
+        let (pool, token, ran) = (&pool, Arc::clone(&token), Arc::clone(&ran));
+        scope.spawn(move || {
+            pool.call_in_thread(move || {
+                hold_until_thread_exit(&token);
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        });
+        began_rx.recv().unwrap();
+        // Most often the stop below is already waiting when the start goes ahead; either
+        // order must give the same result.
+        let release = Arc::clone(&release);
+        scope.spawn(move || {
+            thread::sleep(std::time::Duration::from_millis(20));
+            release.open();
+        });
+        pool.stop()
+    });
+    assert!(unrun.is_empty());
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    let s = pool.statistics();
+    assert_eq!((s.threads_started, s.threads_running), (1, 0), "{s}");
+    assert_eq!(Arc::strong_count(&token), 1, "the pool thread has exited");
 }
 
 #[test]

@@ -4,9 +4,8 @@
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 
-use crate::{
-    Clock, GrowthPolicy, LockWorker, Pacing, Pool, RawLock, Signal, Statistics, Team, ThreadFactory, ThreadWorker,
-};
+use crate::launch::Launcher;
+use crate::{Clock, GrowthPolicy, LockWorker, Pacing, Pool, RawLock, Signal, Statistics, Team, ThreadFactory};
 
 /// What [`adaptive_pool()`] starts: the Team and its timer thread.
 #[derive(Debug)]
@@ -18,7 +17,7 @@ pub struct PacedPool<S: Signal + 'static, L: 'static, T> {
     pub timer: T,
 }
 
-/// A Team of [`ThreadWorker`]s that grows and shrinks by `policy` instead of a hard cap
+/// A Team of [`ThreadWorker`](crate::ThreadWorker)s that grows and shrinks by `policy` instead of a hard cap
 /// (see [`policy`](crate::policy)), and the handle of its timer thread.
 ///
 /// The Team is the same [`Pool`] type as [`pool()`](crate::pool) makes, coordinated by a
@@ -51,18 +50,23 @@ where
     F: ThreadFactory + Send + Sync + 'static,
     K: Clock + 'static,
 {
-    let factory = Arc::new(factory);
     let clock: Arc<dyn Clock> = Arc::new(clock);
     let wake = Arc::new(S::default());
-    let workers = Arc::clone(&factory);
-    // The policy has decided before this is called: only the factory can still say no.
-    let create =
-        move |_: &Statistics| ThreadWorker::start(&*workers, S::default()).ok().map(|(worker, _thread)| worker);
+    // The policy has decided before this is called: only the factory can still say no,
+    // when the thread starts after the pass (see `pool()`).
+    let launcher = Arc::new(Launcher::new(factory));
+    let workers = Arc::clone(&launcher);
+    let create = move |_: &Statistics| Some(workers.create());
     let pacing = Pacing::shared(policy, Arc::clone(&clock)).wake(Arc::clone(&wake) as Arc<dyn Signal>);
-    let team: Arc<Pool<S, L>> =
-        Team::paced(LockWorker::new(L::default()), Box::new(create) as Box<_>, on_failure, pacing);
+    let team: Arc<Pool<S, L>> = Team::launching(
+        LockWorker::new(L::default()),
+        Box::new(create) as Box<_>,
+        on_failure,
+        Some(pacing),
+        Arc::clone(&launcher) as Arc<_>,
+    );
     let weak = Arc::downgrade(&team);
-    let timer = match factory.start(move || run_timer(&weak, &*clock, &*wake)) {
+    let timer = match launcher.factory().start(move || run_timer(&weak, &*clock, &*wake)) {
         Ok(timer) => timer,
         Err(e) => {
             let _ = crate::Worker::quit(&*team);

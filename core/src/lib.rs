@@ -55,6 +55,8 @@ mod worker;
 #[cfg(feature = "alloc")]
 mod adaptive;
 #[cfg(feature = "alloc")]
+mod launch;
+#[cfg(feature = "alloc")]
 mod pool;
 #[cfg(feature = "alloc")]
 pub mod task;

@@ -3,6 +3,7 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 
+use crate::launch::Launcher;
 use crate::{
     BoxedWork, Coordinate, Growable, Job, LockWorker, RawLock, Signal, Statistics, Team, ThreadFactory, ThreadWorker,
 };
@@ -28,6 +29,11 @@ pub type Pool<S, L> = Team<
 /// the backlog and creation is tried again later. Each worker's thread sleeps on a fresh
 /// `S::default()`; the coordinator is a [`LockWorker`] on a fresh `L::default()`.
 ///
+/// A thread is started by the thread whose submit (or hand-back, grow, ...) called for it,
+/// right after that call's pass through the coordinator, not inside it: a slow start never
+/// holds up the workers waiting to hand back. Until then its worker counts as busy with
+/// the item it was created for. The factory is therefore shared between threads.
+///
 /// Failed work is reported to `on_failure` (see [`Team::with_failure_hook`]).
 pub fn pool<S, L, F>(
     mut limit: impl FnMut() -> usize + Send + 'static,
@@ -37,13 +43,10 @@ pub fn pool<S, L, F>(
 where
     S: Signal + Default + 'static,
     L: RawLock + Default + 'static,
-    F: ThreadFactory + Send + 'static,
+    F: ThreadFactory + Send + Sync + 'static,
 {
-    let create = move |stats: &Statistics| {
-        if stats.workers() >= limit() {
-            return None;
-        }
-        ThreadWorker::start(&factory, S::default()).ok().map(|(worker, _thread)| worker)
-    };
-    Team::with_failure_hook(LockWorker::new(L::default()), Box::new(create) as Box<_>, on_failure)
+    let launcher = Arc::new(Launcher::new(factory));
+    let workers = Arc::clone(&launcher);
+    let create = move |stats: &Statistics| (stats.workers() < limit()).then(|| workers.create());
+    Team::launching(LockWorker::new(L::default()), Box::new(create) as Box<_>, on_failure, None, launcher as Arc<_>)
 }

@@ -54,13 +54,49 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
     /// # Errors
     /// The factory's error when the thread cannot be started.
     pub fn start<F: ThreadFactory>(factory: &F, signal: S) -> Result<(Self, F::Thread), F::Error> {
+        let (worker, starter) = Self::unstarted(signal);
+        let thread = starter.start(factory).map_err(|failed| failed.error)?;
+        Ok((worker, thread))
+    }
+
+    /// A worker whose thread is not started yet: its queue takes work at once (as a
+    /// started worker's does before its thread is first scheduled), and `Starter::start`
+    /// starts the thread. A Team creates its thread workers this way so that the (slow)
+    /// start happens after its coordinator pass, not inside it.
+    pub(crate) fn unstarted(signal: S) -> (Self, Starter<T, S>) {
         let shared = Arc::new(Shared {
             inbox: Mutex::new(Inbox { items: VecDeque::new(), parked: false, quit: false }),
             signal,
         });
-        let for_thread = Arc::clone(&shared);
-        let thread = factory.start(move || serve(&for_thread))?;
-        Ok((Self { handle: Arc::new(Handle { shared }) }, thread))
+        let starter = Starter { shared: Arc::clone(&shared) };
+        (Self { handle: Arc::new(Handle { shared }) }, starter)
+    }
+}
+
+/// Starts the thread of a worker made by [`ThreadWorker::unstarted`].
+pub(crate) struct Starter<T, S> {
+    shared: Arc<Shared<T, S>>,
+}
+
+/// A thread that could not be started, and the work its worker had been given.
+pub(crate) struct StartFailed<T, E> {
+    pub(crate) error: E,
+    /// Oldest first; the worker has quit, so nothing more can join it.
+    pub(crate) queued: VecDeque<T>,
+}
+
+impl<T: Work + Send + 'static, S: Signal + 'static> Starter<T, S> {
+    /// Starts the worker's thread through `factory`.
+    ///
+    /// # Errors
+    /// The factory's error, with the worker quit and its queued work taken out of it.
+    pub(crate) fn start<F: ThreadFactory>(self, factory: &F) -> Result<F::Thread, StartFailed<T, F::Error>> {
+        let for_thread = Arc::clone(&self.shared);
+        factory.start(move || serve(&for_thread)).map_err(|error| {
+            let mut inbox = self.shared.inbox.lock();
+            inbox.quit = true;
+            StartFailed { error, queued: core::mem::take(&mut inbox.items) }
+        })
     }
 }
 

@@ -346,6 +346,51 @@ fn team_two_submitters_two_workers() {
     model(|| team_model(2));
 }
 
+/// A [`LoomFactory`] that refuses its first start.
+#[derive(Clone, Default)]
+struct RefuseFirst {
+    inner: LoomFactory,
+    refused: Arc<StdAtomicBool>,
+}
+
+impl ThreadFactory for RefuseFirst {
+    type Thread = ();
+    type Error = &'static str;
+
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<(), Self::Error> {
+        if !self.refused.swap(true, StdOrdering::SeqCst) {
+            return Err("the first start is refused");
+        }
+        self.inner.start(main).map_err(|never| match never {})
+    }
+}
+
+/// (c) A pool starts its threads after the coordinator pass, and the first start fails:
+/// its item goes back to the backlog while the other submitter's pass creates, dispatches
+/// to, or hands back a second worker. Every item still runs exactly once; nothing is left
+/// to reclaim; each worker created either got its thread or was retired for its refusal.
+#[test]
+fn pool_start_failure_races_a_submit() {
+    model(|| {
+        let factory = RefuseFirst::default();
+        let team = pool::<LoomSignal, StdLock, _>(|| 2, factory.clone(), |failure| panic!("unexpected: {failure}"));
+        let tally = Tally::new(2);
+        let (tm, t) = (Arc::clone(&team), Arc::clone(&tally));
+        let other = thread::spawn(move || tm.submit(t.item(1, "other", false)).unwrap());
+        team.submit(tally.item(0, "main", false)).unwrap();
+        other.join().unwrap();
+        // Both submits' starts are done, so quit lets what is busy finish and drains.
+        team.quit().unwrap();
+        let joined = factory.inner.join_all();
+        assert!(team.is_finished());
+        assert!(team.reclaim().is_none(), "work left behind");
+        assert_eq!((tally.runs(0), tally.runs(1)), (1, 1));
+        let s = team.statistics();
+        assert_eq!(s.workers_created, joined as u64 + 1, "{s:?}");
+        assert_eq!(s.workers_retired, s.workers_created, "{s:?}");
+    });
+}
+
 /// What happened to one item in a quit-vs-submit race.
 fn outcome(ran: usize, handed_back: usize, reclaimed: usize) {
     assert_eq!(ran + handed_back + reclaimed, 1, "ran {ran}, handed back {handed_back}, reclaimed {reclaimed}");

@@ -52,7 +52,7 @@ pub type StdPool = Pool<StdSignal, StdLock>;
 /// ```
 pub fn pool<F>(limit: impl FnMut() -> usize + Send + 'static, factory: F) -> Arc<StdPool>
 where
-    F: ThreadFactory + Send + 'static,
+    F: ThreadFactory + Send + Sync + 'static,
 {
     threadteam_core::pool(limit, ReportSpawnErrors(factory), default_panic_hook)
 }

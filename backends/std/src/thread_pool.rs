@@ -150,18 +150,22 @@ impl ThreadFactory for Tracking {
             let _running = running;
             main();
         });
+        // Held across the spawn, so `stop` cannot miss the thread: the thread's work may run,
+        // and the Team finish, before the spawn returns here (the Team starts threads after
+        // its coordinator pass, not under it).
+        let mut threads = shared.threads();
         match (shared.spawn)(body) {
             Ok(handle) => {
                 shared.threads_started.fetch_add(1, Ordering::AcqRel);
-                let mut threads = shared.threads();
                 // Threads that have returned need no join; dropping their handles frees
-                // them. Joining here would wait, under the Team's coordinator lock, for
-                // their thread-local destructors, which may want that lock.
+                // them. Joining here would wait, with this lock held, for their
+                // thread-local destructors, which may want it (or the Team).
                 threads.retain(|thread| !thread.is_finished());
                 threads.push(handle);
                 Ok(())
             }
             Err(error) => {
+                drop(threads);
                 // `body` (with its `Running` guard) was dropped unrun: the count is undone.
                 shared.spawn_failures.fetch_add(1, Ordering::AcqRel);
                 call_hook(&*shared.on_spawn_error, &error);
@@ -355,12 +359,19 @@ impl ThreadPool {
         let _stopping = lock(&self.stopping);
         self.begin_stop();
         // Threads started while we join (the backlog may still call for new ones) are
-        // recorded before they get work, so the loop ends only once every thread is gone;
-        // then the Team has finished and nothing can start another.
+        // recorded by the time their start returns. A thread whose start is still pending
+        // has a busy worker, so the Team has not finished: wait for it to be recorded. Once
+        // the Team has finished nothing can start another thread, and the ones it had are
+        // recorded (its finishing needed their work to have run).
         loop {
+            let finished = self.team.is_finished();
             let batch = mem::take(&mut *self.shared.threads());
             if batch.is_empty() {
-                break;
+                if finished {
+                    break;
+                }
+                std::thread::yield_now();
+                continue;
             }
             for thread in batch {
                 // A pool thread's main never panics: work panics are caught around it.
@@ -569,9 +580,12 @@ impl ThreadPoolBuilder {
     }
 
     /// Reports each thread the factory could not start to `hook`, instead of
-    /// [`default_spawn_error_hook`]. The hook runs while the pool's coordinator lock is
-    /// held: it must be quick, and must not call [`stop`](ThreadPool::stop). If it
-    /// panics, that panic is caught.
+    /// [`default_spawn_error_hook`]. The hook runs on the thread whose call asked for the
+    /// new thread (a submit, a worker's hand-back, [`start`](ThreadPool::start) or a
+    /// resize), after that call's pass through the pool's coordinator and before the work
+    /// meant for the thread goes back to the backlog: it must not call
+    /// [`stop`](ThreadPool::stop), which would wait for that work. If it panics, that
+    /// panic is caught.
     #[must_use]
     pub fn on_spawn_error(mut self, hook: impl Fn(&SpawnError) + Send + Sync + 'static) -> Self {
         self.on_spawn_error = Some(Box::new(hook));

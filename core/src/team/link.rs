@@ -13,6 +13,8 @@ use crate::Work;
 pub(crate) enum Event<W> {
     Submit(W),
     HandedBack(WorkerId),
+    /// The worker given this work could not start its thread.
+    StartFailed(WorkerId, W),
     Grow(usize),
     Shrink(Option<usize>),
     Quit,
@@ -38,6 +40,9 @@ pub(crate) trait TeamLink<W>: Send + Sync {
     /// `true`: the worker stays busy and takes an item that a submitter is landing in the
     /// fast lane, from [`landing`](TeamLink::landing).
     fn hand_back(&self, id: WorkerId, link: &Link<W>) -> bool;
+    /// The worker `id` could not start, so `work`, which it was given, never ran.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    fn start_failed(&self, id: WorkerId, work: W);
     /// An item failed.
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     fn report(&self, failure: Failure);
@@ -130,6 +135,13 @@ impl<W> Job<W> {
         self.work
     }
 
+    /// The worker this job was given to could not start: the work goes back to the Team.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    pub(crate) fn start_failed(self) {
+        let Job { work, worker, link } = self;
+        link.team().start_failed(worker, work);
+    }
+
     /// The work inside.
     pub fn work(&self) -> &W {
         &self.work
@@ -207,6 +219,7 @@ impl<W> fmt::Debug for Coordinate<W> {
         let name = match self.event {
             Event::Submit(_) => "Submit",
             Event::HandedBack(_) => "HandedBack",
+            Event::StartFailed(..) => "StartFailed",
             Event::Grow(_) => "Grow",
             Event::Shrink(_) => "Shrink",
             Event::Quit => "Quit",

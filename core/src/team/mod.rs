@@ -13,6 +13,7 @@
 //! | `submit(w)` | `w` joins the back of the backlog; then **pump** |
 //! | **pump** | while backlog: pop an idle worker, or create one (`create_worker` → `None` stops), and dispatch the oldest item to it (`busy += 1`) |
 //! | hand-back (a worker finished its item) | `busy -= 1`; then, in priority order: the backlog's oldest item goes to this same worker, then **pump** · quitting → retire it · `debt > 0` → `debt -= 1`, retire it · else it becomes idle |
+//! | start failed (a worker [`pool()`](crate::pool()) created could not start its thread; see below) | like a refused dispatch: `busy -= 1`, the worker retires, its item returns to the front of the backlog; idle workers serve it, but none is created until the next event |
 //! | `grow(n)` | cancel up to `n` units of debt; create the rest, each served like a hand-back |
 //! | `shrink(n)` | per unit: retire the coldest idle worker, else `debt += 1` while `debt < busy` |
 //! | `quit()` | `quitting`; retire every idle worker; **finish** |
@@ -23,6 +24,12 @@
 //! paced by the policy (an explicit `grow` and work left at quit only respect its `max`),
 //! each idle worker and backlogged item carries a time stamp from the [`Clock`](crate::Clock), and after
 //! every event the Team publishes its [next deadline](Team::next_deadline) for a timer.
+//!
+//! The thread pools ([`pool()`](crate::pool()), [`adaptive_pool()`](crate::adaptive_pool()))
+//! create workers unstarted and start their threads after the pass that created them, on
+//! the thread that ran it, outside the coordinator: starting a thread is slow, and every
+//! hand-back waits for the coordinator. Until its thread starts, such a worker counts as
+//! busy with the item it was given.
 //!
 //! Invariants when the coordinator is quiescent: idle workers imply an empty backlog;
 //! `debt <= busy`; a worker is busy from dispatch until its hand-back has been coordinated.
@@ -117,7 +124,9 @@ pub struct Statistics {
     pub backlogged: usize,
     /// Busy workers that will retire when they next become idle.
     pub shrink_debt: usize,
-    /// Workers created so far.
+    /// Workers created so far. A worker of [`pool()`](crate::pool()) whose thread then could
+    /// not start counts here too (and as retired): the pools start threads after the
+    /// coordinator pass that created their workers.
     pub workers_created: u64,
     /// Workers retired so far (by shrink, quit, keep-alive or refusal).
     pub workers_retired: u64,
@@ -356,6 +365,9 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     /// Whether the lane is used: the storage has one, the coordinator runs events in the
     /// caller (so none is ever left queued behind the lane), and there is no policy.
     fast: bool,
+    /// Starts the threads of workers created unstarted, after the pass that created them.
+    #[cfg(feature = "alloc")]
+    launcher: Option<alloc::sync::Arc<dyn crate::launch::Launch>>,
 }
 
 /// A place for a Team that lives forever, for programs without an allocator:
@@ -415,6 +427,8 @@ where
             link: spin::Once::new(),
             pacing,
             timing: Mutex::new(Timing::default()),
+            #[cfg(feature = "alloc")]
+            launcher: None,
         }
     }
 
@@ -599,6 +613,22 @@ where
     /// Has the coordinator apply `event`: on the spot when it can (a LockWorker), otherwise
     /// as an item it runs later.
     fn send(&self, event: Event<W>) -> Result<(), SubmitError<Event<W>>> {
+        let sent = self.coordinate(event);
+        self.launch_pending();
+        sent
+    }
+
+    /// Starts the threads of the workers that coordinator passes created unstarted. Every
+    /// thread that ran a pass calls it afterwards, outside the coordinator, so a slow
+    /// thread start never holds up the workers waiting to hand back.
+    fn launch_pending(&self) {
+        #[cfg(feature = "alloc")]
+        if let Some(launcher) = &self.launcher {
+            launcher.launch_pending();
+        }
+    }
+
+    fn coordinate(&self, event: Event<W>) -> Result<(), SubmitError<Event<W>>> {
         let event = match self.coordinator.run_now(event, |event| self.apply(event, None, true)) {
             Ok(_) => return Ok(()),
             Err(event) => event,
@@ -651,7 +681,7 @@ where
         let mut kept = false;
         let mut core = self.core.lock();
         let Core { state, create_worker, gate_open } = &mut *core;
-        state.begin_event(!matches!(event, Event::Submit(_) | Event::HandedBack(_)));
+        state.begin_event(!matches!(event, Event::Submit(_) | Event::HandedBack(_) | Event::StartFailed(..)));
         let now = self.now();
         let mut fx = Fx { team: self, link, create_worker, now, gate_open };
         match event {
@@ -661,6 +691,7 @@ where
                 }
             }
             Event::HandedBack(id) => kept = state.handed_back(id, inline, &mut fx),
+            Event::StartFailed(id, work) => state.start_failed(id, work, &mut fx),
             Event::Grow(n) => state.grow(n, &mut fx),
             Event::Shrink(n) => state.shrink(n, &mut fx),
             Event::Quit => state.quit(&mut fx),
@@ -740,6 +771,21 @@ where
         pacing: Pacing,
     ) -> alloc::sync::Arc<Self> {
         Self::arc(Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook)), Some(pacing)))
+    }
+
+    /// A Team whose `create_worker` makes workers unstarted and leaves their threads to
+    /// `launcher`: the thread that ran the pass starts them once it is out of the
+    /// coordinator, and a start that fails hands its work back (see [`crate::launch`]).
+    pub(crate) fn launching(
+        coordinator: C,
+        create_worker: F,
+        hook: impl Fn(&Failure) + Send + Sync + 'static,
+        pacing: Option<Pacing>,
+        launcher: alloc::sync::Arc<dyn crate::launch::Launch>,
+    ) -> alloc::sync::Arc<Self> {
+        let mut team = Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook)), pacing);
+        team.launcher = Some(launcher);
+        Self::arc(team)
     }
 
     fn arc(team: Self) -> alloc::sync::Arc<Self> {
@@ -887,21 +933,40 @@ where
 {
     fn apply(&self, event: Event<W>, link: &Link<W>) {
         Team::apply(self, event, Some(link), false);
+        if !self.coordinator.runs_in_caller() {
+            // A coordinator of its own ran this pass, and nobody follows it up. (An inline
+            // coordinator's passes are followed up by the thread that ran them.)
+            self.launch_pending();
+        }
     }
 
     fn hand_back(&self, id: WorkerId, link: &Link<W>) -> bool {
-        let id = match self.coordinator.run_now(id, |id| Team::apply(self, Event::HandedBack(id), Some(link), true)) {
-            Ok(kept) => return kept,
-            Err(id) => id,
+        let kept = match self.coordinator.run_now(id, |id| Team::apply(self, Event::HandedBack(id), Some(link), true)) {
+            Ok(kept) => kept,
+            Err(id) => {
+                match self.coordinator.submit(Coordinate::new(Event::HandedBack(id), link.clone())) {
+                    Ok(()) => {}
+                    // The coordinator quits only when nothing is busy, so only a coordinator
+                    // quit from outside the Team refuses this; there is nothing left to
+                    // coordinate.
+                    Err(SubmitError::AlreadyQuit(_)) => {}
+                    Err(SubmitError::BacklogFull(_)) => panic!("threadteam: the coordinator's queue is full"),
+                }
+                false
+            }
         };
-        match self.coordinator.submit(Coordinate::new(Event::HandedBack(id), link.clone())) {
+        self.launch_pending();
+        kept
+    }
+
+    fn start_failed(&self, id: WorkerId, work: W) {
+        // The worker was busy with this work until now, so the Team has not finished and
+        // its coordinator takes the event.
+        match self.send(Event::StartFailed(id, work)) {
             Ok(()) => {}
-            // The coordinator quits only when nothing is busy, so only a coordinator quit
-            // from outside the Team refuses this; there is nothing left to coordinate.
-            Err(SubmitError::AlreadyQuit(_)) => {}
+            Err(SubmitError::AlreadyQuit(_)) => unreachable!("a Team with a busy worker has not finished"),
             Err(SubmitError::BacklogFull(_)) => panic!("threadteam: the coordinator's queue is full"),
         }
-        false
     }
 
     fn report(&self, failure: Failure) {

@@ -274,7 +274,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         while let Some((id, _)) = self.idle.pop() {
             self.retire(id, fx);
         }
-        self.finish_if_done(fx);
+        self.finish_if_done(true, fx);
     }
 
     /// The policy, if the Team has one.
@@ -312,10 +312,15 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// Called whenever capacity may have changed: after submit, hand-back, grow, quit, and
     /// on request (a timer, a raised limit).
     pub(crate) fn pump(&mut self, fx: &mut impl Effects<W, Wk>) {
+        self.serve(true, fx);
+    }
+
+    /// [`pump`](Self::pump), creating workers only if `create`.
+    fn serve(&mut self, create: bool, fx: &mut impl Effects<W, Wk>) {
         while self.has_waiting(fx) {
             let (id, since) = match self.idle.pop() {
                 Some(idle) => idle,
-                None => match self.create(true, fx) {
+                None => match create.then(|| self.create(true, fx)).flatten() {
                     Some(id) => (id, fx.now().unwrap_or_default()),
                     None => {
                         self.declined = true;
@@ -332,7 +337,21 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
                 }
             }
         }
-        self.finish_if_done(fx);
+        self.finish_if_done(create, fx);
+    }
+
+    /// The worker `id`, created for `work` and given it, could not start (a Team that
+    /// starts its workers' threads after the coordinator pass learns it only then). As
+    /// with a refused dispatch, the work goes back to the front of the backlog and the
+    /// worker retires. Idle workers serve the backlog, but no worker is created in this
+    /// event: a factory that keeps failing would otherwise be asked again at once, and
+    /// again; the next submit, hand-back, grow or pump tries (as after any failed
+    /// creation). The work's submit time is lost: with a clock it counts from now.
+    pub(crate) fn start_failed(&mut self, id: WorkerId, work: W, fx: &mut impl Effects<W, Wk>) {
+        let since = fx.now().unwrap_or_default();
+        self.refused(id, Backlogged { since, work }, fx);
+        self.declined = true;
+        self.serve(false, fx);
     }
 
     /// After quitting completes, work that could not run, oldest first.
@@ -364,7 +383,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     fn rest(&mut self, id: WorkerId, since: Duration, fx: &mut impl Effects<W, Wk>) {
         if self.quitting {
             self.retire(id, fx);
-            self.finish_if_done(fx);
+            self.finish_if_done(true, fx);
         } else if self.debt > 0 {
             self.debt -= 1;
             self.retire(id, fx);
@@ -378,14 +397,19 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         self.busy += 1;
         let since = item.since;
         if let Err(work) = fx.dispatch(worker, id, item.work) {
-            // The worker refused (it quit behind our back, or its queue is full): it is
-            // gone, and the work keeps its place at the front of the backlog.
-            self.busy -= 1;
-            self.debt = self.debt.min(self.busy);
-            self.retire(id, fx);
-            if self.backlog.push_front(Backlogged { since, work }).is_err() {
-                unreachable!("the item just left the backlog, so it fits back");
-            }
+            // The worker refused (it quit behind our back, or its queue is full).
+            self.refused(id, Backlogged { since, work }, fx);
+        }
+    }
+
+    /// The busy worker `id` could not take `item`: it is gone, and the work keeps its
+    /// place at the front of the backlog.
+    fn refused(&mut self, id: WorkerId, item: Backlogged<W>, fx: &mut impl Effects<W, Wk>) {
+        self.busy -= 1;
+        self.debt = self.debt.min(self.busy);
+        self.retire(id, fx);
+        if self.backlog.push_front(item).is_err() {
+            unreachable!("a dispatched item fits back: it just left a fixed backlog, or the backlog grows");
         }
     }
 
@@ -434,13 +458,15 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         }
     }
 
-    fn finish_if_done(&mut self, fx: &mut impl Effects<W, Wk>) {
+    /// `create`: whether a worker may be made for work left over (not right after one
+    /// failed to start).
+    fn finish_if_done(&mut self, create: bool, fx: &mut impl Effects<W, Wk>) {
         if !self.quitting || self.finished || self.busy != 0 {
             return;
         }
         // Quitting with work left and nobody busy: Twisted abandons it. Try to make a
         // worker for it; only if none can be made is the work left to reclaim.
-        while self.has_waiting(fx) {
+        while create && self.has_waiting(fx) {
             let Some(id) = self.create(false, fx) else { break };
             let Some(item) = self.pop_waiting(fx) else {
                 self.retire(id, fx);
