@@ -17,8 +17,9 @@ pub struct PacedPool<S: Signal + 'static, L: 'static, T> {
     pub timer: T,
 }
 
-/// A Team of [`ThreadWorker`](crate::ThreadWorker)s that grows and shrinks by `policy` instead of a hard cap
-/// (see [`policy`](crate::policy)), and the handle of its timer thread.
+/// A Team of [`ThreadWorker`](crate::ThreadWorker)s that grows and shrinks by `policy`
+/// instead of a hard cap (see [`policy`](crate::policy)), and the handle of its timer
+/// thread.
 ///
 /// The Team is the same [`Pool`] type as [`pool()`](crate::pool) makes, coordinated by a
 /// [`LockWorker`] on `L::default()`, with each worker's thread sleeping on an

@@ -776,6 +776,10 @@ where
     /// A Team whose `create_worker` makes workers unstarted and leaves their threads to
     /// `launcher`: the thread that ran the pass starts them once it is out of the
     /// coordinator, and a start that fails hands its work back (see [`crate::launch`]).
+    ///
+    /// # Panics
+    /// If the coordinator does not run events in the caller: a pass that a coordinator ran
+    /// on its own thread would have nobody to start its workers' threads after it.
     pub(crate) fn launching(
         coordinator: C,
         create_worker: F,
@@ -783,6 +787,7 @@ where
         pacing: Option<Pacing>,
         launcher: alloc::sync::Arc<dyn crate::launch::Launch>,
     ) -> alloc::sync::Arc<Self> {
+        assert!(coordinator.runs_in_caller(), "a launching Team needs an inline coordinator");
         let mut team = Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook)), pacing);
         team.launcher = Some(launcher);
         Self::arc(team)
@@ -933,11 +938,6 @@ where
 {
     fn apply(&self, event: Event<W>, link: &Link<W>) {
         Team::apply(self, event, Some(link), false);
-        if !self.coordinator.runs_in_caller() {
-            // A coordinator of its own ran this pass, and nobody follows it up. (An inline
-            // coordinator's passes are followed up by the thread that ran them.)
-            self.launch_pending();
-        }
     }
 
     fn hand_back(&self, id: WorkerId, link: &Link<W>) -> bool {
