@@ -105,7 +105,8 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     panel: &Panel,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let rows = &results.rows;
+    let metrics: Vec<_> = panel.series.iter().map(|(m, _)| *m).collect();
+    let rows: Vec<_> = results.rows_for(&metrics).collect();
     let n = rows.len();
     let values: Vec<Vec<Option<f64>>> = rows
         .iter()

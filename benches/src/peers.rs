@@ -25,6 +25,7 @@ pub trait Visit {
 /// `v.visit::<...>()` line here; every workload, table and chart picks them up.
 pub fn for_each_pool(v: &mut impl Visit) {
     v.visit::<ThreadTeam>();
+    v.visit::<ThreadTeamPrestarted>();
     v.visit::<ThreadTeamAdaptive>();
     v.visit::<ThreadPoolPeer>();
     v.visit::<RustyPool>();
@@ -34,12 +35,13 @@ pub fn for_each_pool(v: &mut impl Visit) {
     v.visit::<Floor>();
 }
 
-/// Names of all pools, in [`for_each_pool`] order.
-pub fn names() -> Vec<(&'static str, Role)> {
-    struct Names(Vec<(&'static str, Role)>);
+/// Names of all pools, in [`for_each_pool`] order, with their roles and whether they are
+/// [burst-only](Pool::BURST_ONLY).
+pub fn names() -> Vec<(&'static str, Role, bool)> {
+    struct Names(Vec<(&'static str, Role, bool)>);
     impl Visit for Names {
         fn visit<P: Pool>(&mut self) {
-            self.0.push((P::NAME, P::ROLE));
+            self.0.push((P::NAME, P::ROLE, P::BURST_ONLY));
         }
     }
     let mut n = Names(Vec::new());
@@ -84,6 +86,32 @@ impl Pool for ThreadTeam {
     fn shutdown(self) {
         // Threads retire once the backlog is served; `pool()` keeps no join handles.
         let _ = self.0.quit();
+    }
+}
+
+/// [`ThreadTeam`] with all `max_threads` threads started before the clock, as threadpool's
+/// and rayon's are (a `ThreadPool` with `min == max` does this in `start()`): the burst
+/// without the cost of creating threads on demand. Elsewhere it is [`ThreadTeam`] exactly
+/// (fixed-size workloads already start every thread up front), so it runs in the burst only.
+#[derive(Debug)]
+pub struct ThreadTeamPrestarted(ThreadTeam);
+
+impl Pool for ThreadTeamPrestarted {
+    const NAME: &'static str = "threadteam-prestarted";
+    const ROLE: Role = Role::Subject;
+    const SETUP: &'static str = "as threadteam, with `grow(max)` up front (burst only)";
+    const BURST_ONLY: bool = true;
+
+    fn build(config: &PoolConfig) -> Self {
+        Self(ThreadTeam::build(&PoolConfig { min_threads: config.max_threads, ..*config }))
+    }
+
+    fn submit<F: FnOnce() + Send + 'static>(&self, task: F) {
+        self.0.submit(task);
+    }
+
+    fn shutdown(self) {
+        self.0.shutdown();
     }
 }
 

@@ -63,6 +63,9 @@ pub trait Pool: Send + Sync + Sized + 'static {
     const ROLE: Role;
     /// One-line note on how this pool is configured (for BENCHMARKS.md).
     const SETUP: &'static str;
+    /// Measured in the burst only (with its elasticity samples): a variant of another
+    /// pool's configuration that the other workloads would not tell apart from it.
+    const BURST_ONLY: bool = false;
 
     /// Builds a pool sized by `config`.
     fn build(config: &PoolConfig) -> Self;

@@ -91,6 +91,8 @@ pub struct Row {
     pub role: Role,
     /// How it was configured.
     pub setup: &'static str,
+    /// Shown only where it has samples (see `Pool::BURST_ONLY`).
+    pub burst_only: bool,
     /// Every sample, per metric (one per run).
     pub samples: BTreeMap<Metric, Vec<f64>>,
 }
@@ -115,8 +117,14 @@ pub fn median(v: &[f64]) -> Option<f64> {
 
 impl Results {
     /// Adds a pool (no samples yet).
-    pub fn add_pool(&mut self, name: &'static str, role: Role, setup: &'static str) {
-        self.rows.push(Row { name, role, setup, samples: BTreeMap::new() });
+    pub fn add_pool(&mut self, name: &'static str, role: Role, setup: &'static str, burst_only: bool) {
+        self.rows.push(Row { name, role, setup, burst_only, samples: BTreeMap::new() });
+    }
+
+    /// The rows to show for `metrics`: all, but a burst-only pool only where it has samples.
+    pub fn rows_for(&self, metrics: &[Metric]) -> impl Iterator<Item = &Row> {
+        let metrics = metrics.to_vec();
+        self.rows.iter().filter(move |r| !r.burst_only || metrics.iter().any(|m| r.samples.contains_key(m)))
     }
 
     /// Records one sample for `pool`.
@@ -191,7 +199,7 @@ impl Results {
                 let _ = write!(out, "---:|");
             }
             out.push('\n');
-            for row in &self.rows {
+            for row in self.rows_for(metrics) {
                 let _ = write!(out, "| {} |", Self::pool_label(row));
                 for m in *metrics {
                     let _ = write!(out, " {} |", self.cell(row.name, *m));
@@ -263,6 +271,21 @@ pub fn verdicts(r: &Results, subject: &str, burst_target_ms: f64, min_threads: u
         met: late.map(|n| n as usize <= min_threads),
     });
     v
+}
+
+/// The burst of `subject` (threads started before the clock) against the best peer's:
+/// within 5 %, about the spread of one pool's medians between runs on the reference VM.
+pub fn prestarted_burst_verdict(r: &Results, subject: &str) -> Verdict {
+    let m = Metric::BurstWall;
+    let ratio = r.ratio(subject, m);
+    Verdict {
+        target: "burst, threads pre-started as threadpool's and rayon's are, <= 1.05x best peer".into(),
+        measured: match (r.value(subject, m), r.best_peer(m), ratio) {
+            (Some(x), Some((b, bv)), Some(q)) => format!("{x:.1} ms vs {b} {bv:.1} ms = {q:.2}x"),
+            _ => "not measured".into(),
+        },
+        met: ratio.map(|q| q <= 1.05),
+    }
 }
 
 /// The verdicts as a Markdown table.
