@@ -22,7 +22,7 @@ export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-isolation"
 # The property tests (model, adaptive) run natively: under Miri a few hundred cases take
 # tens of minutes, and they exercise the same code the tests below do.
 cargo +nightly miri test -p threadteam-core --features std --lib \
-    --test handoff --test team --test fixed --test thread_worker --test quit_statistics --test task --test lane
+    --test handoff --test team --test fixed --test thread_worker --test quit_statistics --test task --test lane --test contexts
 # These tests leak their workers on purpose (Box::leak, for the &'static a re-entrant item
 # needs), so leaks are not errors there; every other Miri check still applies.
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-ignore-leaks" cargo +nightly miri test -p threadteam-core --features std --test workers

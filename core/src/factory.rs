@@ -8,7 +8,9 @@ use core::time::Duration;
 /// This is the first of the traits a port implements (the others: [`Signal`], and a
 /// [`RawLock`](crate::RawLock) if [`CriticalSectionLock`](crate::CriticalSectionLock) does not
 /// suit). Starting may fail (the OS refuses a thread, the RTOS heap is exhausted): that is an
-/// error value, never a panic, and a Team keeps the work queued.
+/// error value, never a panic, and a Team keeps the work queued. On a platform where a
+/// thread cannot be started from an interrupt handler, `start` called there must return an
+/// error too (the Team tries again at its next event).
 ///
 /// ```
 /// use threadteam_core::ThreadFactory;
@@ -51,6 +53,9 @@ impl<F: ThreadFactory + ?Sized> ThreadFactory for &F {
 /// `notify` leaves one token; `wait` takes it, blocking until there is one. A `notify`
 /// before the `wait` is therefore never lost, and several `notify`s before a `wait` leave
 /// just one token. Spurious wake-ups are allowed (callers re-check their condition).
+///
+/// For a Team that accepts work from interrupt handlers, `notify` must work there too (on
+/// FreeRTOS: the `FromISR` give, then a yield if a higher-priority task woke).
 pub trait Signal: Send + Sync {
     /// Blocks until a token is available, and takes it.
     fn wait(&self);

@@ -11,7 +11,7 @@
 
 use alloc::collections::VecDeque;
 
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Ordering, Section};
 use crate::thread_worker::Starter;
 use crate::{Job, Signal, ThreadFactory, ThreadWorker, Work};
 
@@ -25,7 +25,7 @@ pub(crate) trait Launch: Send + Sync {
 pub(crate) struct Launcher<W: 'static, F, S> {
     factory: F,
     /// Oldest first, so threads start in the order their workers were created.
-    pending: Mutex<VecDeque<Starter<Job<W>, S>>>,
+    pending: Section<VecDeque<Starter<Job<W>, S>>>,
     /// `pending.len()`, read without the lock: after most passes nothing is pending.
     count: AtomicUsize,
 }
@@ -37,7 +37,7 @@ where
     S: Signal + Default + 'static,
 {
     pub(crate) fn new(factory: F) -> Self {
-        Self { factory, pending: Mutex::new(VecDeque::new()), count: AtomicUsize::new(0) }
+        Self { factory, pending: Section::new(VecDeque::new()), count: AtomicUsize::new(0) }
     }
 
     pub(crate) fn factory(&self) -> &F {
@@ -47,9 +47,10 @@ where
     /// A worker whose thread the next [`launch_pending`](Launch::launch_pending) starts.
     pub(crate) fn create(&self) -> ThreadWorker<Job<W>, S> {
         let (worker, starter) = ThreadWorker::unstarted(S::default());
-        let mut pending = self.pending.lock();
-        pending.push_back(starter);
-        self.count.store(pending.len(), Ordering::Release);
+        self.pending.with(|pending| {
+            pending.push_back(starter);
+            self.count.store(pending.len(), Ordering::Release);
+        });
         worker
     }
 
@@ -57,10 +58,11 @@ where
         if self.count.load(Ordering::Acquire) == 0 {
             return None;
         }
-        let mut pending = self.pending.lock();
-        let next = pending.pop_front();
-        self.count.store(pending.len(), Ordering::Release);
-        next
+        self.pending.with(|pending| {
+            let next = pending.pop_front();
+            self.count.store(pending.len(), Ordering::Release);
+            next
+        })
     }
 }
 

@@ -24,10 +24,42 @@
 //! [`BoxedWork`] (a boxed `FnOnce`) is the usual work type. The state machine is the same
 //! code in both modes.
 //!
+//! # Interrupt handlers and priorities
+//!
+//! Firmware submits work from interrupt handlers and runs its tasks at different
+//! priorities. The core never *waits* for something that a context it preempted could be
+//! holding (a spinning waiter would keep that context from ever running again): its short
+//! internal sections are `critical_section` sections without `std` (interrupts off for a
+//! few instructions, on a single core), a Team's state belongs to whoever runs its
+//! coordinator's pass and is never waited for, and everything else is atomics. Tasks at any
+//! priorities may therefore share a Team. What remains is the platform's part: which
+//! context may take the coordinator's lock, and which of the platform's calls work in an
+//! interrupt handler.
+//!
+//! | call | from an interrupt handler |
+//! |---|---|
+//! | [`Team::submit`](Worker::submit) | **yes, never blocks.** A full fixed backlog (or coordinator queue) hands the work back ([`SubmitError::BacklogFull`]). Where the pass runs depends on the coordinator: under a [`LockWorker`] with a [`CriticalSectionLock`], in the handler (so its workers' `submit` and `create_worker` must work there); under a coordinator with a task of its own, in that task (the handler only queues the event); under a [`LockWorker`] whose lock the handler may not take, in the lock's holder (see [`LockWorker`]). |
+//! | [`Team::quit`](Worker::quit), [`grow`](Team::grow), [`shrink`](Team::shrink), [`pump`](Team::pump), [`tick`](Team::tick), [`set_policy`](Team::set_policy) | yes, on the same terms as `submit` (a pass may create or quit workers) |
+//! | [`Team::statistics`], [`is_quit`](Team::is_quit), [`is_finished`](Team::is_finished), [`next_deadline`](Team::next_deadline), [`policy`](Team::policy) | yes: atomics and short sections |
+//! | [`Team::reclaim`], [`cancel_backlogged`](Team::cancel_backlogged) | yes; `None` if a pass it preempted holds the Team's state |
+//! | [`MemoryWorker`]: `submit`, `quit`, `pending`, `is_quit`, `perform` | yes (`perform` runs the item in the caller) |
+//! | [`LockWorker::submit`](Worker::submit) | yes: runs the item there, or defers it to the lock's holder |
+//! | [`Quit`], [`ManualClock`], [`Statistics`] | yes |
+//! | `ThreadWorker`, `Team::spawn`, `JoinHandle` (`alloc`) | only where the allocator may be called from a handler (they allocate) and the [`Signal`] can be notified there |
+//! | [`Team::new_static`], `Team::new` | at start-up, from thread context |
+//!
+//! A port that feeds a Team from interrupts provides a `critical-section` implementation
+//! that masks those interrupts, a [`Signal`] whose `notify` works in a handler, a
+//! [`RawLock`] that answers `Err` at once in a handler if it cannot be taken there, and a
+//! [`ThreadFactory`] that returns an error there if threads cannot be started.
+//!
 //! # Features
 //!
 //! - `alloc`: boxed work, growable storage, `ThreadWorker`, `pool()`, `adaptive_pool()`, task handles.
-//! - `std` (implies `alloc`): panics in work are caught and reported, [`StdLock`].
+//!   It needs `alloc::sync::Arc`, so compare-and-swap: not on Cortex-M0 (`thumbv6m`), where
+//!   the no-alloc configuration runs.
+//! - `std` (implies `alloc`): panics in work are caught and reported, [`StdLock`], the
+//!   Team's fast lane (`Ring`).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -35,6 +67,14 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
+
+// `alloc::sync::Arc` exists only where the target has compare-and-swap.
+#[cfg(all(feature = "alloc", not(target_has_atomic = "ptr")))]
+compile_error!(
+    "threadteam-core's `alloc` feature needs `alloc::sync::Arc`, which this target (no \
+     compare-and-swap, e.g. Cortex-M0) lacks: use the no-alloc configuration (`Fixed` storage, \
+     `FnWork`, a `TeamSlot`), which runs there."
+);
 #[cfg(feature = "std")]
 extern crate std;
 
@@ -67,7 +107,7 @@ mod thread_worker;
 pub use adaptive::{adaptive_pool, PacedPool};
 pub use error::{AlreadyQuit, SubmitError};
 pub use factory::{Signal, ThreadFactory};
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 pub use lane::Ring;
 pub use lane::{Lane, NoLane, BYPASS_BUDGET};
 #[cfg(feature = "std")]

@@ -11,6 +11,13 @@
 /// same time, and that a call made from inside a running closure on the same thread returns
 /// `Err(state)` at once instead of waiting.
 ///
+/// A lock that some context may not wait for (an RTOS mutex, in an interrupt handler) must
+/// also return `Err(state)` there, at once: [`LockWorker`](crate::LockWorker) then hands the
+/// work to the lock's holder instead of waiting (see
+/// [its docs](crate::LockWorker#contexts-that-may-not-wait)). Waiting is allowed only where
+/// the holder can still run meanwhile: a blocking RTOS mutex with priority inheritance
+/// between tasks is fine, a spin lock is not.
+///
 /// ```
 /// use threadteam_core::{CriticalSectionLock, RawLock};
 ///
@@ -26,7 +33,8 @@ pub trait RawLock: Send + Sync {
     /// Runs `f(state)` while holding the lock, waiting for it if another thread holds it.
     ///
     /// # Errors
-    /// `Err(state)`, without calling `f`, when the calling thread already holds the lock.
+    /// `Err(state)`, without calling `f`, when the calling thread already holds the lock, or
+    /// when the calling context may not wait for this lock.
     ///
     /// # Panics
     /// If `f` panics, the lock is released and the panic continues.
@@ -36,8 +44,12 @@ pub trait RawLock: Send + Sync {
 /// A [`RawLock`] over [`critical_section::with`]: holding it keeps every other thread and
 /// interrupt out (on a single core, interrupts are off).
 ///
-/// Sound wherever the linked `critical-section` implementation is. Keep what runs under it
-/// short: a Team's coordinator only updates counters and hands work over.
+/// Sound wherever the linked `critical-section` implementation is. An interrupt handler can
+/// always take it (nothing it could preempt holds it), so a Team coordinated under it
+/// accepts work from interrupt handlers and runs each pass in the caller, handler or not:
+/// everything a pass calls must then be safe there too (its workers' `submit` and `quit`,
+/// and `create_worker`). Keep what runs under it short: interrupts stay off for a whole
+/// pass.
 #[derive(Debug)]
 pub struct CriticalSectionLock {
     held: critical_section::Mutex<core::cell::Cell<bool>>,

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Ordering, Section};
 use crate::{AlreadyQuit, ExclusiveWorker, Queue, Quit, RawLock, SubmitError, Work, Worker};
 
 #[cfg(feature = "alloc")]
@@ -18,8 +18,22 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// running item on the same thread is queued and runs right after that item, still under
 /// the lock: never nested, never deadlocked.
 ///
-/// `Q` holds that re-entrant work; with `alloc` it grows, without it it is a fixed
-/// [`heapless::Deque`] and a full one hands the work back.
+/// # Contexts that may not wait
+///
+/// A context that may not wait for the lock at all, such as an interrupt handler for a lock
+/// that only tasks can take (an RTOS mutex), gets `Err(state)` from
+/// [`RawLock::with`](crate::RawLock::with); its `submit` then queues the work like
+/// re-entrant work and returns at once. The lock's current holder runs it before it lets
+/// go (and looks again just after), so nothing is stranded behind a holder; if nobody holds
+/// the lock, the work runs at the start of the next `submit` or
+/// [`run_now`](ExclusiveWorker::run_now) that takes it. With a
+/// [`CriticalSectionLock`](crate::CriticalSectionLock), which an interrupt handler can
+/// always take on a single core, such work runs at once, in the handler.
+///
+/// `Q` holds that queued work; with `alloc` it grows, without it it is a fixed
+/// [`heapless::Deque`] and a full one hands the work back
+/// ([`SubmitError::BacklogFull`]). The queue is a short critical section without `std`, so
+/// an interrupt handler may push to it while the code it interrupted is popping.
 ///
 /// If an item panics, the panic reaches the outermost `submit` caller and the lock is
 /// released; items it had queued are kept and run at the start of the next `submit`'s turn
@@ -45,9 +59,11 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 pub struct LockWorker<T, L, Q = DefaultQueue<T>> {
     quit: Quit,
     lock: L,
-    /// Re-entrant work of the thread holding `lock`; only that thread touches it.
-    pending: Mutex<Q>,
-    /// How many items `pending` holds; written and read only under `lock`.
+    /// Work for the lock's holder to run before it lets go: queued re-entrantly by its own
+    /// items, or by a context that may not wait for the lock.
+    deferred: Section<Q>,
+    /// How many items `deferred` holds, so the holder skips the section when nothing was
+    /// deferred (the common case).
     queued: AtomicUsize,
     _work: core::marker::PhantomData<fn(T)>,
 }
@@ -58,7 +74,7 @@ impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
         Self {
             quit: Quit::new(),
             lock,
-            pending: Mutex::new(Q::default()),
+            deferred: Section::new(Q::default()),
             queued: AtomicUsize::new(0),
             _work: core::marker::PhantomData,
         }
@@ -66,67 +82,77 @@ impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
 }
 
 impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
-    /// Runs `first`, then everything queued re-entrantly, in order. Only the lock's holder
-    /// calls this.
-    fn drain(&self, first: T) {
-        first.run();
-        self.drain_queued();
-    }
-
-    /// Runs everything queued re-entrantly, in order. Only the lock's holder calls this.
-    fn drain_queued(&self) {
-        // The count spares the queue's lock on the common path, where nothing re-entered.
-        while self.queued.load(Ordering::Relaxed) != 0 {
-            // Bind first so the queue's lock is released before the item runs.
-            let next = self.pending.lock().pop_front();
-            let Some(item) = next else { break };
-            self.queued.fetch_sub(1, Ordering::Relaxed);
+    /// Runs deferred work, oldest first, until none is left. Only the lock's holder calls
+    /// this.
+    fn drain_deferred(&self) {
+        while self.queued.load(Ordering::Acquire) != 0 {
+            // Popped in the section, run outside it.
+            let Some(item) = self.deferred.with(|queue| queue.pop_front()) else { break };
+            self.queued.fetch_sub(1, Ordering::AcqRel);
             item.run();
         }
     }
-}
 
-impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
-    /// Runs `f(state)` as an item would run: under the lock, after work left over by a
-    /// panicked holder, followed by whatever it queues re-entrantly.
+    /// Runs `f(state)` as an item would run: under the lock, after work deferred before it,
+    /// followed by whatever is deferred meanwhile.
     ///
-    /// `Ok(Err(state))` when the worker has quit (checked under the lock: the holder's
-    /// drain may have quit it while this thread waited); `Err(state)` when re-entrant.
+    /// `Ok(Err(state))` when the worker has quit (checked under the lock too: the holder's
+    /// drain may have quit it while this thread waited); `Err(state)` when the lock cannot
+    /// be taken here (re-entrant, or a context that may not wait for it).
     fn exclusively<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<Result<R, S>, S> {
         if self.quit.is_set() {
             return Ok(Err(state));
         }
-        self.lock.with(state, |state| {
+        let result = self.lock.with(state, |state| {
             if self.quit.is_set() {
                 return Err(state);
             }
-            if self.queued.load(Ordering::Relaxed) != 0 {
-                // Left over by an item that panicked under a previous holder: it keeps its
-                // place ahead of this work.
-                let leftover = self.pending.lock().pop_front();
-                if let Some(old) = leftover {
-                    self.queued.fetch_sub(1, Ordering::Relaxed);
-                    self.drain(old);
-                }
-            }
+            // Deferred earlier (by a context that could not take the lock, or left over by
+            // an item that panicked under a previous holder): it keeps its place ahead.
+            self.drain_deferred();
             let result = f(state);
-            self.drain_queued();
+            self.drain_deferred();
             Ok(result)
-        })
+        })?;
+        if result.is_ok() {
+            self.settle();
+        }
+        Ok(result)
+    }
+
+    /// After letting go of the lock: work deferred between the holder's last look and its
+    /// release (an interrupt handler that preempted it there) is run now, by taking the
+    /// lock again, so it does not wait for the next caller.
+    fn settle(&self) {
+        while self.queued.load(Ordering::Acquire) != 0 {
+            if self.lock.with((), |()| self.drain_deferred()).is_err() {
+                // Re-entrant after all (this thread holds the lock further up its stack):
+                // that holder drains it.
+                return;
+            }
+        }
+    }
+
+    fn defer(&self, work: T) -> Result<(), SubmitError<T>> {
+        self.deferred.with(|queue| queue.push_back(work)).map_err(SubmitError::BacklogFull)?;
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        Ok(())
     }
 }
 
 impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
+    /// Runs `work` now, in this thread, under the lock; from inside a running item, or from
+    /// a context that may not wait for the lock, queues it for the lock's holder instead
+    /// (see [the type's docs](LockWorker#contexts-that-may-not-wait)).
+    ///
+    /// # Errors
+    /// [`SubmitError::AlreadyQuit`] after [`quit`](Worker::quit); [`SubmitError::BacklogFull`]
+    /// when the work had to be queued and the fixed queue is full.
     fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
         match self.exclusively(work, Work::run) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(work)) => Err(SubmitError::AlreadyQuit(work)),
-            // Re-entrant: this thread holds the lock and is running an item of ours.
-            Err(work) => {
-                self.pending.lock().push_back(work).map_err(SubmitError::BacklogFull)?;
-                self.queued.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            }
+            Err(work) => self.defer(work),
         }
     }
 

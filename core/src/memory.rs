@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::sync::Mutex;
+use crate::sync::Section;
 use crate::{AlreadyQuit, ExclusiveWorker, Queue, SubmitError, Work, Worker};
 
 #[cfg(feature = "alloc")]
@@ -22,7 +22,7 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// with `alloc`, [`create_memory_worker`] returns a shareable handle and a `perform`
 /// function, as in Twisted.
 pub struct MemoryWorker<T, Q = DefaultQueue<T>> {
-    state: Mutex<State<Q>>,
+    state: Section<State<Q>>,
     _work: core::marker::PhantomData<fn(T) -> T>,
 }
 
@@ -34,7 +34,7 @@ struct State<Q> {
 impl<T, Q: Queue<T>> MemoryWorker<T, Q> {
     /// An empty memory worker.
     pub fn new() -> Self {
-        Self { state: Mutex::new(State { queue: Q::default(), quit: false }), _work: core::marker::PhantomData }
+        Self { state: Section::new(State { queue: Q::default(), quit: false }), _work: core::marker::PhantomData }
     }
 
     /// A memory worker over an empty `queue`; `const`, so it can be a `static`:
@@ -47,17 +47,17 @@ impl<T, Q: Queue<T>> MemoryWorker<T, Q> {
     /// ```
     #[cfg(not(all(threadteam_loom, feature = "std")))]
     pub const fn with_queue(queue: Q) -> Self {
-        Self { state: Mutex::new(State { queue, quit: false }), _work: core::marker::PhantomData }
+        Self { state: Section::new(State { queue, quit: false }), _work: core::marker::PhantomData }
     }
 
     /// Number of recorded items not yet performed.
     pub fn pending(&self) -> usize {
-        self.state.lock().queue.len()
+        self.state.with(|state| state.queue.len())
     }
 
     /// Whether [`quit`](Worker::quit) has been called.
     pub fn is_quit(&self) -> bool {
-        self.state.lock().quit
+        self.state.with(|state| state.quit)
     }
 }
 
@@ -72,7 +72,7 @@ impl<T: Work, Q: Queue<T>> MemoryWorker<T, Q> {
     /// # Panics
     /// If the item panics, the panic propagates; the item has already been removed.
     pub fn perform(&self) -> bool {
-        let item = self.state.lock().queue.pop_front();
+        let item = self.state.with(|state| state.queue.pop_front());
         match item {
             Some(work) => {
                 work.run();
@@ -91,20 +91,22 @@ impl<T, Q: Queue<T>> Default for MemoryWorker<T, Q> {
 
 impl<T, Q: Queue<T>> Worker<T> for MemoryWorker<T, Q> {
     fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
-        let mut state = self.state.lock();
-        if state.quit {
-            return Err(SubmitError::AlreadyQuit(work));
-        }
-        state.queue.push_back(work).map_err(SubmitError::BacklogFull)
+        self.state.with(|state| {
+            if state.quit {
+                return Err(SubmitError::AlreadyQuit(work));
+            }
+            state.queue.push_back(work).map_err(SubmitError::BacklogFull)
+        })
     }
 
     fn quit(&self) -> Result<(), AlreadyQuit> {
-        let mut state = self.state.lock();
-        if state.quit {
-            return Err(AlreadyQuit);
-        }
-        state.quit = true;
-        Ok(())
+        self.state.with(|state| {
+            if state.quit {
+                return Err(AlreadyQuit);
+            }
+            state.quit = true;
+            Ok(())
+        })
     }
 }
 
@@ -112,8 +114,8 @@ impl<T, Q: Queue<T>> ExclusiveWorker<T> for MemoryWorker<T, Q> {}
 
 impl<T, Q: Queue<T>> fmt::Debug for MemoryWorker<T, Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.lock();
-        f.debug_struct("MemoryWorker").field("pending", &state.queue.len()).field("quit", &state.quit).finish()
+        let (pending, quit) = self.state.with(|state| (state.queue.len(), state.quit));
+        f.debug_struct("MemoryWorker").field("pending", &pending).field("quit", &quit).finish()
     }
 }
 

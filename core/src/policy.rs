@@ -26,7 +26,7 @@ use core::fmt;
 use core::ops::Deref;
 use core::time::Duration;
 
-use crate::sync::Mutex;
+use crate::sync::Section;
 use crate::Signal;
 
 /// A monotonic clock: time since an arbitrary, fixed origin. It never goes backwards.
@@ -63,33 +63,31 @@ impl<C: Clock + ?Sized> Clock for alloc::sync::Arc<C> {
 /// assert_eq!(clock.now(), Duration::from_millis(5));
 /// ```
 pub struct ManualClock {
-    now: Mutex<Duration>,
+    now: Section<Duration>,
 }
 
 impl ManualClock {
     /// A clock at zero.
     #[cfg(not(all(threadteam_loom, feature = "std")))]
     pub const fn new() -> Self {
-        Self { now: Mutex::new(Duration::ZERO) }
+        Self { now: Section::new(Duration::ZERO) }
     }
 
     /// A clock at zero.
     #[cfg(all(threadteam_loom, feature = "std"))]
     pub fn new() -> Self {
-        Self { now: Mutex::new(Duration::ZERO) }
+        Self { now: Section::new(Duration::ZERO) }
     }
 
     /// Moves the clock forward by `by` (saturating at `Duration::MAX`).
     pub fn advance(&self, by: Duration) {
-        let mut now = self.now.lock();
-        *now = now.saturating_add(by);
+        self.now.with(|now| *now = now.saturating_add(by));
     }
 
     /// Moves the clock forward to `to`; a time in the past is ignored, as the clock is
     /// monotonic.
     pub fn advance_to(&self, to: Duration) {
-        let mut now = self.now.lock();
-        *now = (*now).max(to);
+        self.now.with(|now| *now = (*now).max(to));
     }
 }
 
@@ -101,7 +99,7 @@ impl Default for ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Duration {
-        *self.now.lock()
+        self.now.with(|now| *now)
     }
 }
 

@@ -194,5 +194,9 @@ impl<W, Wk> Storage<W, Wk> for Growable {
     type Backlog = alloc::collections::VecDeque<Backlogged<W>>;
     type Slots = alloc::vec::Vec<Option<Wk>>;
     type Ids = alloc::vec::Vec<(usize, Duration)>;
+    #[cfg(feature = "std")]
     type Lane = crate::Ring<W>;
+    /// Without `std` there is no fast lane (see [`Lane`]).
+    #[cfg(not(feature = "std"))]
+    type Lane = NoLane;
 }

@@ -1,57 +1,194 @@
-//! The synchronisation primitives the core uses, swapped for loom's under
-//! `--cfg threadteam_loom` so model tests see every hand-off.
+//! How the core synchronises, in one place: which atomics, and the two kinds of guarded
+//! data, [`Section`] and [`Claim`]. Model tests (`--cfg threadteam_loom`) swap in loom's
+//! versions here, so they see every hand-off.
+//!
+//! # The rule
+//!
+//! Firmware submits from interrupt handlers and runs tasks at different priorities, so no
+//! code in the core may *wait* for something that a context it preempted holds: that
+//! context cannot run again until the waiter gives up the processor, which a spinning
+//! waiter never does. Hence:
+//!
+//! - a [`Section`] is data touched for a few instructions and never across a call to user
+//!   code. Without `std` it is a `critical_section::Mutex`: on a single core, interrupts are
+//!   off while it is held, so nothing that could want it can run meanwhile (a multi-core
+//!   implementation only ever waits for a holder that is running on another core). With
+//!   `std` it is a std `Mutex`, which blocks in the kernel instead of spinning, so even
+//!   threads at real-time priorities cannot starve its holder.
+//! - a [`Claim`] is data that one context works on for a long stretch: a Team's state,
+//!   owned by whoever runs its coordinator's pass. Without `std` nobody ever waits for it:
+//!   entering while another context is inside gives `None`, and the caller takes another
+//!   path. With `std` a caller on another thread blocks until it is free (the thread that
+//!   is inside already gets `None`, instead of deadlocking on itself).
+//! - everything else is atomics. Where the target has no compare-and-swap (Cortex-M0,
+//!   `thumbv6m`), they come from `portable-atomic`, which builds its read-modify-write
+//!   operations on the same `critical-section` implementation.
 
-#[cfg(not(all(threadteam_loom, feature = "std")))]
+#[cfg(all(not(all(threadteam_loom, feature = "std")), target_has_atomic = "ptr"))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(all(threadteam_loom, feature = "std"))]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+#[cfg(all(not(all(threadteam_loom, feature = "std")), not(target_has_atomic = "ptr")))]
+pub(crate) use portable_atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// The lock guarding plain data inside the core: a spin lock that, with `std`, yields to
-/// the scheduler instead of burning a time slice when it finds the lock taken.
-///
-/// It only ever guards short, non-blocking sections (push, pop, a state transition).
-#[cfg(not(all(threadteam_loom, feature = "std")))]
-pub(crate) type Mutex<T> = spin::mutex::SpinMutex<T, Relax>;
+pub(crate) use claim::Claim;
+pub(crate) use section::Section;
 
-#[cfg(all(threadteam_loom, feature = "std"))]
-pub(crate) use loom_mutex::Mutex;
+/// [`Section`] without `std`: a critical section around a `RefCell`. A nested `with` on
+/// the same section (a bug: sections never call out) panics on the `RefCell` instead of
+/// deadlocking.
+#[cfg(not(feature = "std"))]
+mod section {
+    use core::cell::RefCell;
 
-/// How the spin lock, and a thread waiting for a [`Once`] another thread is filling, wait.
-///
-/// With `std` it yields: the thread it waits for may be preempted (a pool's threads often
-/// outnumber its cores), and spinning would only burn the time slice that thread needs.
-#[derive(Debug)]
-pub(crate) struct Relax;
+    /// Data guarded for a few instructions at a time; see the [module docs](super).
+    pub(crate) struct Section<T>(critical_section::Mutex<RefCell<T>>);
 
-impl spin::RelaxStrategy for Relax {
-    #[inline]
-    fn relax() {
-        #[cfg(all(threadteam_loom, feature = "std"))]
-        loom::thread::yield_now();
-        #[cfg(all(not(threadteam_loom), feature = "std"))]
-        std::thread::yield_now();
-        #[cfg(not(feature = "std"))]
-        core::hint::spin_loop();
+    impl<T> Section<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            Self(critical_section::Mutex::new(RefCell::new(value)))
+        }
+
+        /// Runs `f` on the data. `f` must be short and must not call user code.
+        #[inline]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+            critical_section::with(|cs| f(&mut self.0.borrow_ref_mut(cs)))
+        }
     }
 }
 
-/// A cell filled once, by the first thread that needs it; the others wait with [`Relax`].
-#[cfg(feature = "alloc")] // only the ring fills its parts on demand
-pub(crate) type Once<T> = spin::once::Once<T, Relax>;
+/// [`Section`] with `std`: a std `Mutex` (loom's under `--cfg threadteam_loom`). Poisoning
+/// is ignored: no section runs user code, so a panic cannot leave one half-done.
+#[cfg(feature = "std")]
+mod section {
+    #[cfg(threadteam_loom)]
+    use loom::sync::Mutex;
+    #[cfg(not(threadteam_loom))]
+    use std::sync::Mutex;
 
-#[cfg(all(threadteam_loom, feature = "std"))]
-mod loom_mutex {
-    /// loom's mutex behind the same `lock()` shape as `spin::Mutex`.
-    #[derive(Debug)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+    /// Data guarded for a few instructions at a time; see the [module docs](super).
+    pub(crate) struct Section<T>(Mutex<T>);
 
-    impl<T> Mutex<T> {
-        pub(crate) fn new(value: T) -> Self {
-            Self(loom::sync::Mutex::new(value))
+    impl<T> Section<T> {
+        #[cfg(not(threadteam_loom))]
+        pub(crate) const fn new(value: T) -> Self {
+            Self(Mutex::new(value))
         }
 
-        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
-            self.0.lock().unwrap_or_else(|e| e.into_inner())
+        #[cfg(threadteam_loom)]
+        pub(crate) fn new(value: T) -> Self {
+            Self(Mutex::new(value))
+        }
+
+        /// Runs `f` on the data. `f` must be short and must not call user code.
+        #[inline]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+            f(&mut self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        }
+    }
+}
+
+/// [`Claim`] without `std`: a try-only lock. Nothing ever waits for it.
+#[cfg(not(feature = "std"))]
+mod claim {
+    /// Data one context works on for a long stretch; see the [module docs](super).
+    pub(crate) struct Claim<T>(spin::Mutex<T>);
+
+    impl<T> Claim<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            Self(spin::Mutex::new(value))
+        }
+
+        /// Runs `f` on the data, or gives `None` at once if another context (or this one,
+        /// further up its stack) is inside.
+        #[inline]
+        pub(crate) fn enter<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+            let mut guard = self.0.try_lock()?;
+            Some(f(&mut guard))
+        }
+    }
+}
+
+/// [`Claim`] with `std`: a std `Mutex` that knows which thread is inside, so that thread
+/// gets `None` instead of deadlocking on itself.
+#[cfg(feature = "std")]
+mod claim {
+    #[cfg(threadteam_loom)]
+    use loom::sync::{Mutex, MutexGuard};
+    #[cfg(not(threadteam_loom))]
+    use std::sync::{Mutex, MutexGuard, TryLockError};
+
+    use super::{AtomicUsize, Ordering};
+
+    /// Data one context works on for a long stretch; see the [module docs](super).
+    pub(crate) struct Claim<T> {
+        data: Mutex<T>,
+        /// The [`thread_token`] of the thread inside, 0 when none. Only the thread inside
+        /// writes its own token here (and clears it before it leaves), and tokens are never
+        /// reused, so a thread that reads its own token is inside: no stale value can fool
+        /// it.
+        inside: AtomicUsize,
+    }
+
+    /// A number for the calling thread, unique for the life of the process (never reused,
+    /// unlike a thread-local's address).
+    fn thread_token() -> usize {
+        static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
+        fn next() -> usize {
+            NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+        }
+        #[cfg(not(threadteam_loom))]
+        std::thread_local!(static TOKEN: usize = next());
+        // Only uniqueness matters, so the counter itself need not be modelled.
+        #[cfg(threadteam_loom)]
+        loom::thread_local!(static TOKEN: usize = next());
+        TOKEN.with(|token| *token)
+    }
+
+    impl<T> Claim<T> {
+        #[cfg(not(threadteam_loom))]
+        pub(crate) const fn new(value: T) -> Self {
+            Self { data: Mutex::new(value), inside: AtomicUsize::new(0) }
+        }
+
+        #[cfg(threadteam_loom)]
+        pub(crate) fn new(value: T) -> Self {
+            Self { data: Mutex::new(value), inside: AtomicUsize::new(0) }
+        }
+
+        /// Runs `f` on the data, waiting (blocked, not spinning) while another thread is
+        /// inside; `None` at once if this thread is inside already, further up its stack.
+        pub(crate) fn enter<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+            let me = thread_token();
+            let mut guard = self.lock(me)?;
+            self.inside.store(me, Ordering::Relaxed);
+            struct Leave<'a>(&'a AtomicUsize);
+            impl Drop for Leave<'_> {
+                fn drop(&mut self) {
+                    self.0.store(0, Ordering::Relaxed);
+                }
+            }
+            // Dropped before `guard`: the token is cleared while the data is still held.
+            let _leave = Leave(&self.inside);
+            Some(f(&mut guard))
+        }
+
+        #[cfg(not(threadteam_loom))]
+        fn lock(&self, me: usize) -> Option<MutexGuard<'_, T>> {
+            match self.data.try_lock() {
+                Ok(guard) => Some(guard),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) if self.inside.load(Ordering::Relaxed) == me => None,
+                Err(TryLockError::WouldBlock) => Some(self.data.lock().unwrap_or_else(|p| p.into_inner())),
+            }
+        }
+
+        #[cfg(threadteam_loom)]
+        fn lock(&self, me: usize) -> Option<MutexGuard<'_, T>> {
+            if self.inside.load(Ordering::Relaxed) == me {
+                return None;
+            }
+            Some(self.data.lock().unwrap_or_else(|p| p.into_inner()))
         }
     }
 }
@@ -61,18 +198,40 @@ mod loom_mutex {
 /// threads contending for one cache line stop taking it from each other at every attempt.
 /// Under loom it hands control to the model instead, whose loads may keep returning a
 /// stale value otherwise.
-#[cfg(feature = "alloc")] // only the ring retries this way
+#[cfg(feature = "std")] // only the fast lane retries this way
 #[derive(Debug, Default)]
 pub(crate) struct Retry {
     step: u32,
 }
 
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 impl Retry {
     #[inline]
     pub(crate) fn again(&mut self) {
         spin(self.step);
         self.step = (self.step + 1).min(6);
+    }
+}
+
+/// A cell filled once, by the first thread that needs it; the others yield until it is.
+/// Only the fast lane (std) fills its parts on demand.
+#[cfg(feature = "std")]
+pub(crate) type Once<T> = spin::once::Once<T, Yield>;
+
+/// How a thread waiting for a [`Once`] another thread is filling waits: it yields, since
+/// the filler may be preempted (a pool's threads often outnumber its cores).
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub(crate) struct Yield;
+
+#[cfg(feature = "std")]
+impl spin::RelaxStrategy for Yield {
+    #[inline]
+    fn relax() {
+        #[cfg(threadteam_loom)]
+        loom::thread::yield_now();
+        #[cfg(not(threadteam_loom))]
+        std::thread::yield_now();
     }
 }
 
@@ -91,7 +250,8 @@ fn spin(step: u32) {
 }
 
 /// Waits a little before re-checking a condition: exponential spinning first, then (with
-/// `std`) yielding the processor so the thread we wait for can run.
+/// `std`) yielding the processor. A bounded delay, never a wait for another context: the
+/// caller re-checks and then takes a path that does not depend on it (a worker parks).
 pub(crate) fn backoff(step: u32) {
     // Under loom `spin` hands control to the model: a spin must never be a busy loop there.
     if step < 6 {
@@ -105,5 +265,54 @@ pub(crate) fn backoff(step: u32) {
         for _ in 0..64 {
             core::hint::spin_loop();
         }
+    }
+}
+
+/// The sections and claims of a build without `std` (`cargo test -p threadteam-core --lib`,
+/// with the critical-section implementation of the tests' dev-dependency).
+#[cfg(all(test, not(feature = "std")))]
+mod tests {
+    extern crate std;
+
+    use std::sync::mpsc;
+
+    use super::{Claim, Section};
+
+    #[test]
+    fn a_claim_is_never_waited_for_by_its_holder() {
+        let claim = Claim::new(0);
+        let nested = claim.enter(|value| {
+            *value += 1;
+            claim.enter(|_| ())
+        });
+        assert_eq!(nested, Some(None), "refused at once from inside");
+        assert_eq!(claim.enter(|value| *value), Some(1));
+    }
+
+    #[test]
+    fn a_claim_is_never_waited_for_by_another_context() {
+        let claim = &Claim::new(());
+        let (inside_tx, inside_rx) = mpsc::channel();
+        let (leave_tx, leave_rx) = mpsc::channel::<()>();
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                claim.enter(|()| {
+                    inside_tx.send(()).unwrap();
+                    leave_rx.recv().unwrap();
+                })
+            });
+            inside_rx.recv().unwrap();
+            assert_eq!(claim.enter(|()| ()), None, "refused at once, not waited for");
+            leave_tx.send(()).unwrap();
+        });
+        assert_eq!(claim.enter(|()| ()), Some(()));
+    }
+
+    #[test]
+    fn a_section_entered_from_inside_itself_panics_instead_of_deadlocking() {
+        let section = Section::new(0);
+        let nested = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| section.with(|_| section.with(|_| ()))));
+        assert!(nested.is_err());
+        assert_eq!(section.with(|value| *value), 0, "usable afterwards");
     }
 }

@@ -34,7 +34,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use crate::sync::Mutex;
+use crate::sync::Section;
 use crate::team::SelfLink;
 use crate::{BoxedWork, Coordinate, ExclusiveWorker, Failure, Job, Statistics, Storage, SubmitError, Team, Worker};
 
@@ -119,7 +119,7 @@ struct Inner<F, T> {
 
 /// The completion cell shared by the boxed work and the handle.
 struct Task<F, T> {
-    inner: Mutex<Inner<F, T>>,
+    inner: Section<Inner<F, T>>,
 }
 
 /// What a handle needs from its task, with the closure's type erased.
@@ -135,7 +135,7 @@ trait Completion<T>: Send + Sync {
 impl<F, T> Task<F, T> {
     fn new(f: F) -> Self {
         Self {
-            inner: Mutex::new(Inner {
+            inner: Section::new(Inner {
                 stage: Stage::Queued(f),
                 waker: None,
                 detached: false,
@@ -147,14 +147,14 @@ impl<F, T> Task<F, T> {
 
     /// Takes the closure if the work has not started, leaving `then` in its place.
     fn take_queued(&self, then: impl FnOnce(&Inner<F, T>) -> Stage<F, T>) -> (Option<F>, Option<Waker>) {
-        let mut inner = self.inner.lock();
-        if !matches!(inner.stage, Stage::Queued(_)) {
-            return (None, None);
-        }
-        let next = then(&inner);
-        let Stage::Queued(f) = core::mem::replace(&mut inner.stage, next) else { unreachable!("checked above") };
-        let waker = inner.waker.take();
-        (Some(f), waker)
+        self.inner.with(|inner| {
+            if !matches!(inner.stage, Stage::Queued(_)) {
+                return (None, None);
+            }
+            let next = then(inner);
+            let Stage::Queued(f) = core::mem::replace(&mut inner.stage, next) else { unreachable!("checked above") };
+            (Some(f), inner.waker.take())
+        })
     }
 }
 
@@ -173,22 +173,23 @@ where
     T: Send,
 {
     fn poll_result(&self, waker: &Waker) -> Poll<Result<T, TaskError>> {
-        let mut inner = self.inner.lock();
-        match core::mem::replace(&mut inner.stage, Stage::Taken) {
-            Stage::Ready(result) => Poll::Ready(result),
-            Stage::Taken => panic!("threadteam: JoinHandle polled after it returned its result"),
+        let (polled, stale) = self.inner.with(|inner| match core::mem::replace(&mut inner.stage, Stage::Taken) {
+            Stage::Ready(result) => (Some(Poll::Ready(result)), None),
+            Stage::Taken => (None, None),
             pending => {
                 inner.stage = pending;
+                // Stored in the same step that found no result, so a wake-up cannot slip in
+                // between.
                 let stale = match &inner.waker {
                     Some(old) if old.will_wake(waker) => None,
                     _ => inner.waker.replace(waker.clone()),
                 };
-                drop(inner);
-                // A waker's drop is the executor's code: never under the lock.
-                drop(stale);
-                Poll::Pending
+                (Some(Poll::Pending), stale)
             }
-        }
+        });
+        // A waker's drop is the executor's code: never in the section.
+        drop(stale);
+        polled.unwrap_or_else(|| panic!("threadteam: JoinHandle polled after it returned its result"))
     }
 
     fn cancel(&self) -> bool {
@@ -203,8 +204,7 @@ where
     }
 
     fn detach(&self) {
-        let (result, waker) = {
-            let mut inner = self.inner.lock();
+        let (result, waker) = self.inner.with(|inner| {
             inner.detached = true;
             let result = match core::mem::replace(&mut inner.stage, Stage::Taken) {
                 Stage::Ready(result) => Some(result),
@@ -214,21 +214,21 @@ where
                 }
             };
             (result, inner.waker.take())
-        };
+        });
         drop(result);
         drop(waker);
     }
 
     fn is_finished(&self) -> bool {
-        matches!(self.inner.lock().stage, Stage::Ready(_) | Stage::Taken)
+        self.inner.with(|inner| matches!(inner.stage, Stage::Ready(_) | Stage::Taken))
     }
 
     fn work_addr(&self) -> usize {
-        self.inner.lock().work_addr
+        self.inner.with(|inner| inner.work_addr)
     }
 
     fn work_alive(&self) -> bool {
-        self.inner.lock().work_alive
+        self.inner.with(|inner| inner.work_alive)
     }
 }
 
@@ -241,17 +241,15 @@ struct Runner<F, T> {
 
 impl<F: FnOnce() -> T, T> Runner<F, T> {
     fn run(self) {
-        let f = {
-            let mut inner = self.task.inner.lock();
-            match core::mem::replace(&mut inner.stage, Stage::Running) {
-                Stage::Queued(f) => f,
-                other => {
-                    // Cancelled before it started.
-                    inner.stage = other;
-                    return;
-                }
+        let f = self.task.inner.with(|inner| match core::mem::replace(&mut inner.stage, Stage::Running) {
+            Stage::Queued(f) => Some(f),
+            other => {
+                // Cancelled before it started.
+                inner.stage = other;
+                None
             }
-        };
+        });
+        let Some(f) = f else { return };
         #[cfg(feature = "std")]
         // Unwind safety: like `std::thread::spawn`, the closure's state is not observed
         // after a panic except through the payload, which goes to the handle.
@@ -259,8 +257,7 @@ impl<F: FnOnce() -> T, T> Runner<F, T> {
         #[cfg(not(feature = "std"))]
         let result = Ok(f());
 
-        let (unwanted, waker) = {
-            let mut inner = self.task.inner.lock();
+        let (unwanted, waker) = self.task.inner.with(|inner| {
             if inner.detached {
                 inner.stage = Stage::Taken;
                 (Some(result), None)
@@ -268,7 +265,7 @@ impl<F: FnOnce() -> T, T> Runner<F, T> {
                 inner.stage = Stage::Ready(result);
                 (None, inner.waker.take())
             }
-        };
+        });
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -284,7 +281,7 @@ impl<F: FnOnce() -> T, T> Runner<F, T> {
 impl<F, T> Drop for Runner<F, T> {
     fn drop(&mut self) {
         let (f, waker) = self.task.take_queued(cancelled);
-        self.task.inner.lock().work_alive = false;
+        self.task.inner.with(|inner| inner.work_alive = false);
         drop(f);
         if let Some(waker) = waker {
             waker.wake();
@@ -441,7 +438,7 @@ where
         let task = Arc::new(Task::new(f));
         let runner = Runner { task: Arc::clone(&task) };
         let work: BoxedWork = Box::new(move || runner.run());
-        task.inner.lock().work_addr = work_addr(&work);
+        task.inner.with(|inner| inner.work_addr = work_addr(&work));
         match self.submit(work) {
             Ok(()) => Ok(JoinHandle { task, team: self.weak_link() }),
             Err(refused) => {

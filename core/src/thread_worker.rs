@@ -4,7 +4,7 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::fmt;
 
-use crate::sync::Mutex;
+use crate::sync::Section;
 use crate::{AlreadyQuit, ExclusiveWorker, Signal, SubmitError, ThreadFactory, Work, Worker};
 
 /// An [`ExclusiveWorker`] made of one thread (or RTOS task), started through a
@@ -37,7 +37,7 @@ impl<T, S: Signal> Drop for Handle<T, S> {
 }
 
 struct Shared<T, S> {
-    inbox: Mutex<Inbox<T>>,
+    inbox: Section<Inbox<T>>,
     signal: S,
 }
 
@@ -65,7 +65,7 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
     /// start happens after its coordinator pass, not inside it.
     pub(crate) fn unstarted(signal: S) -> (Self, Starter<T, S>) {
         let shared = Arc::new(Shared {
-            inbox: Mutex::new(Inbox { items: VecDeque::new(), parked: false, quit: false }),
+            inbox: Section::new(Inbox { items: VecDeque::new(), parked: false, quit: false }),
             signal,
         });
         let starter = Starter { shared: Arc::clone(&shared) };
@@ -93,9 +93,11 @@ impl<T: Work + Send + 'static, S: Signal + 'static> Starter<T, S> {
     pub(crate) fn start<F: ThreadFactory>(self, factory: &F) -> Result<F::Thread, StartFailed<T, F::Error>> {
         let for_thread = Arc::clone(&self.shared);
         factory.start(move || serve(&for_thread)).map_err(|error| {
-            let mut inbox = self.shared.inbox.lock();
-            inbox.quit = true;
-            StartFailed { error, queued: core::mem::take(&mut inbox.items) }
+            let queued = self.shared.inbox.with(|inbox| {
+                inbox.quit = true;
+                core::mem::take(&mut inbox.items)
+            });
+            StartFailed { error, queued }
         })
     }
 }
@@ -114,18 +116,16 @@ const CHECKS_BEFORE_PARKING: u32 = 1;
 fn serve<T: Work, S: Signal>(shared: &Shared<T, S>) {
     let mut checks = 0;
     loop {
-        let next = {
-            let mut inbox = shared.inbox.lock();
-            match inbox.items.pop_front() {
-                Some(item) => Some(item),
-                None if inbox.quit => return,
-                None if checks < CHECKS_BEFORE_PARKING => None,
-                None => {
-                    inbox.parked = true;
-                    None
-                }
+        let next = shared.inbox.with(|inbox| match inbox.items.pop_front() {
+            Some(item) => Ok(Some(item)),
+            None if inbox.quit => Err(()),
+            None if checks < CHECKS_BEFORE_PARKING => Ok(None),
+            None => {
+                inbox.parked = true;
+                Ok(None)
             }
-        };
+        });
+        let Ok(next) = next else { return };
         match next {
             Some(item) => {
                 checks = 0;
@@ -156,19 +156,18 @@ fn run_caught<T: Work>(item: T) {
 impl<T, S: Signal> ThreadWorker<T, S> {
     /// Number of items queued and not yet started.
     pub fn queued(&self) -> usize {
-        self.handle.shared.inbox.lock().items.len()
+        self.handle.shared.inbox.with(|inbox| inbox.items.len())
     }
 }
 
 fn quit<T, S: Signal>(shared: &Shared<T, S>) -> Result<(), AlreadyQuit> {
-    let wake = {
-        let mut inbox = shared.inbox.lock();
+    let wake = shared.inbox.with(|inbox| {
         if inbox.quit {
             return Err(AlreadyQuit);
         }
         inbox.quit = true;
-        core::mem::replace(&mut inbox.parked, false)
-    };
+        Ok(core::mem::replace(&mut inbox.parked, false))
+    })?;
     if wake {
         shared.signal.notify();
     }
@@ -178,14 +177,13 @@ fn quit<T, S: Signal>(shared: &Shared<T, S>) -> Result<(), AlreadyQuit> {
 impl<T, S: Signal> Worker<T> for ThreadWorker<T, S> {
     fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
         let shared = &self.handle.shared;
-        let wake = {
-            let mut inbox = shared.inbox.lock();
+        let wake = shared.inbox.with(|inbox| {
             if inbox.quit {
                 return Err(SubmitError::AlreadyQuit(work));
             }
             inbox.items.push_back(work);
-            core::mem::replace(&mut inbox.parked, false)
-        };
+            Ok(core::mem::replace(&mut inbox.parked, false))
+        })?;
         // Only a sleeping thread needs the (possibly costly) wake-up.
         if wake {
             shared.signal.notify();
@@ -208,7 +206,7 @@ impl<T, S: Signal> Clone for ThreadWorker<T, S> {
 
 impl<T, S: Signal> fmt::Debug for ThreadWorker<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inbox = self.handle.shared.inbox.lock();
-        f.debug_struct("ThreadWorker").field("queued", &inbox.items.len()).field("quit", &inbox.quit).finish()
+        let (queued, quit) = self.handle.shared.inbox.with(|inbox| (inbox.items.len(), inbox.quit));
+        f.debug_struct("ThreadWorker").field("queued", &queued).field("quit", &quit).finish()
     }
 }

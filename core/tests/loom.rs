@@ -182,6 +182,48 @@ fn lock_worker_reentrancy_and_two_submitters() {
     });
 }
 
+loom::thread_local!(static IN_HANDLER: std::cell::Cell<bool> = std::cell::Cell::new(false));
+
+/// A `StdLock` that a context marked as an interrupt handler may not take (as an RTOS mutex
+/// in an interrupt): it answers `Err` there at once.
+#[derive(Debug, Default)]
+struct TaskOnlyLock(StdLock);
+
+impl threadteam_core::RawLock for TaskOnlyLock {
+    fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
+        if IN_HANDLER.with(std::cell::Cell::get) {
+            return Err(state);
+        }
+        self.0.with(state, f)
+    }
+}
+
+/// (a') A context that may not take the lock (an interrupt handler) submits while a task
+/// holds it or is about to: the handler never waits, its item is deferred to the holder (or
+/// to the next caller that takes the lock), and every item runs exactly once, one at a
+/// time, the deferred one before anything submitted after it.
+#[test]
+fn lock_worker_defers_work_from_a_context_that_may_not_wait() {
+    model(|| {
+        let worker = Arc::new(LockWorker::<BoxedWork, TaskOnlyLock>::new(TaskOnlyLock::default()));
+        let tally = Tally::new(3);
+        let (w, t) = (Arc::clone(&worker), Arc::clone(&tally));
+        let handler = thread::spawn(move || {
+            IN_HANDLER.with(|h| h.set(true));
+            w.submit(t.item(1, "handler", true)).unwrap();
+        });
+        worker.submit(tally.item(0, "task", true)).unwrap();
+        handler.join().unwrap();
+        worker.submit(tally.item(2, "later", true)).unwrap();
+        for i in 0..3 {
+            assert_eq!(tally.runs(i), 1, "item {i} ran {} times", tally.runs(i));
+        }
+        let order = tally.order();
+        let pos = |name| order.iter().position(|n| *n == name).unwrap();
+        assert!(pos("handler") < pos("later"), "{order:?}");
+    });
+}
+
 /// (b) One thread submits to a ThreadWorker while its thread parks and wakes, then quits:
 /// both items run once, in FIFO order, and the thread exits (loom reports a deadlock if it
 /// stays parked).

@@ -1,11 +1,13 @@
 //! The Team's fast lane: a lock-free FIFO at the head of its backlog, which submitters
 //! push to and busy workers pop from without the coordinator once every worker is busy.
 //!
-//! A [`Storage`](crate::Storage) picks the lane: [`Ring`] (with `alloc`) or [`NoLane`]
-//! (every item goes through the coordinator). How the lane stays consistent with the
+//! A [`Storage`](crate::Storage) picks the lane: `Ring` (with `std`) or [`NoLane`] (every
+//! item goes through the coordinator). Without `std` there is no lane: its hand-offs wait
+//! for a thread that is mid-way through a push, which only time slicing makes safe (see
+//! the ring's module docs). How the lane stays consistent with the
 //! Team's state is described under [the fast lane](crate::team#the-fast-lane).
 
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 pub use ring::Ring;
 
 /// Pushes a submitter may make through an open lane before the coordinator sees a submit
@@ -116,5 +118,5 @@ impl<T> Lane<T> for NoLane {
     }
 }
 
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 mod ring;

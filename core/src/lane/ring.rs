@@ -27,15 +27,22 @@
 //!
 //! # Safe Rust
 //!
-//! Slots hold their item behind a spin lock that only the thread which claimed the slot's
+//! Slots hold their item behind a lock that only the thread which claimed the slot's
 //! position touches (and, rarely, a [`remove_first`](Lane::remove_first) scan), so the
 //! lock is uncontended; it is what keeps the core free of `unsafe`.
+//!
+//! # Only with `std`
+//!
+//! A pop that finds a place claimed but not yet written, and a push that finds the chain
+//! growing, wait (yielding) for the thread that is mid-way: harmless where a preempted
+//! thread gets the processor back by time slicing, but a wait for a preempted context on
+//! an RTOS or in an interrupt handler. So the lane exists only with `std`.
 
 use alloc::boxed::Box;
 use core::fmt;
 
 use super::{Lane, BYPASS_BUDGET};
-use crate::sync::{backoff, AtomicUsize, Mutex, Once, Ordering, Retry};
+use crate::sync::{backoff, AtomicUsize, Once, Ordering, Retry, Section};
 
 /// The Team's gate, in the tail word.
 const OPEN: usize = 1;
@@ -106,7 +113,7 @@ struct Slot<T> {
     /// `pos`, `pos + 1` when it holds that push's item.
     seq: AtomicUsize,
     /// `None` in a published slot: the item was removed by `remove_first`.
-    item: Mutex<Option<T>>,
+    item: Section<Option<T>>,
 }
 
 /// Consecutive slots of a segment.
@@ -143,7 +150,7 @@ impl<T> Segment<T> {
         self.chunks[c].call_once(|| {
             let first = advance(self.start, c << self.chunk_shift);
             (0..1 << self.chunk_shift)
-                .map(|i| Slot { seq: AtomicUsize::new(advance(first, i)), item: Mutex::new(None) })
+                .map(|i| Slot { seq: AtomicUsize::new(advance(first, i)), item: Section::new(None) })
                 .collect()
         })
     }
@@ -259,7 +266,7 @@ impl<T> Ring<T> {
                     let next = (advance(pos, 1) << POSITION_SHIFT) | (tail & (SEGMENT_MASK | OPEN));
                     match self.tail.0.compare_exchange_weak(tail, next, Ordering::AcqRel, Ordering::Acquire) {
                         Ok(_) => {
-                            *slot.item.lock() = Some(item);
+                            slot.item.with(|place| *place = Some(item));
                             slot.seq.store(advance(pos, 1), Ordering::Release);
                             return Ok(());
                         }
@@ -339,7 +346,7 @@ impl<T> Lane<T> for Ring<T> {
                 0 => match self.head.0.compare_exchange_weak(pos, advance(pos, 1), Ordering::AcqRel, Ordering::Acquire)
                 {
                     Ok(_) => {
-                        let item = slot.item.lock().take();
+                        let item = slot.item.with(Option::take);
                         slot.seq.store(advance(pos, segment.capacity), Ordering::Release);
                         if item.is_some() {
                             return item;
@@ -377,10 +384,12 @@ impl<T> Lane<T> for Ring<T> {
             let Some((owner, segment)) = self.owner(pos, k) else { continue };
             k = owner;
             let Some(slot) = segment.slot(pos, false) else { continue };
-            let mut item = slot.item.lock();
-            if item.as_ref().is_some_and(&mut *matches) {
+            // The caller's matcher runs in the slot's section: it only compares addresses.
+            let removed =
+                slot.item.with(|item| if item.as_ref().is_some_and(&mut *matches) { item.take() } else { None });
+            if removed.is_some() {
                 self.holes.fetch_add(1, Ordering::Relaxed);
-                return item.take();
+                return removed;
             }
         }
         None

@@ -20,7 +20,10 @@ pub(crate) enum Event<W> {
     Quit,
     Pump,
     Tick,
-    Policy(crate::GrowthPolicy),
+    /// A new growth policy. The policy itself waits in the Team (see `Team::set_policy`):
+    /// carried here, it would make every queued event, and so every slot of a fixed
+    /// coordinator queue, as large as a policy.
+    Policy,
 }
 
 impl<W> Event<W> {
@@ -225,7 +228,7 @@ impl<W> fmt::Debug for Coordinate<W> {
             Event::Quit => "Quit",
             Event::Pump => "Pump",
             Event::Tick => "Tick",
-            Event::Policy(_) => "Policy",
+            Event::Policy => "Policy",
         };
         f.debug_tuple("Coordinate").field(&format_args!("{name}")).finish()
     }

@@ -90,7 +90,7 @@ mod state;
 use core::fmt;
 use core::time::Duration;
 
-use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicBool, AtomicUsize, Claim, Ordering, Section};
 use crate::{AlreadyQuit, ExclusiveWorker, GrowthPolicy, Lane, Pacing, Quit, Storage, SubmitError, Work, Worker};
 
 pub(crate) use link::SelfLink;
@@ -293,11 +293,14 @@ impl Published {
     }
 }
 
-/// What a paced Team publishes for its timer and its statistics.
+/// What a paced Team publishes for its timer, its statistics and [`Team::policy`].
 #[derive(Default)]
 struct Timing {
     deadline: Option<Duration>,
     oldest_backlogged_since: Option<Duration>,
+    /// Written by [`Team::set_policy`] before it sends the event that applies it, so the
+    /// event carries no policy; [`Team::policy`] reads it.
+    policy: Option<GrowthPolicy>,
 }
 
 struct Core<W, Wk, F, S: Storage<W, Wk>> {
@@ -348,7 +351,8 @@ struct Core<W, Wk, F, S: Storage<W, Wk>> {
 pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     quit: Quit,
     coordinator: C,
-    core: Mutex<Core<W, Wk, F, S>>,
+    /// The state, owned by whoever runs the coordinator's pass (see [`Claim`]).
+    core: Claim<Core<W, Wk, F, S>>,
     published: Published,
     /// Work accepted but not yet dispatched, when the backlog has a fixed capacity: room
     /// is reserved at submit so the coordinator never meets a full backlog.
@@ -358,7 +362,7 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     hook: Hook,
     link: spin::Once<SelfLink<W>>,
     pacing: Option<Pacing>,
-    timing: Mutex<Timing>,
+    timing: Section<Timing>,
     /// The head of the backlog, for work that bypasses the coordinator (see
     /// [the fast lane](self#the-fast-lane)).
     lane: S::Lane,
@@ -414,19 +418,20 @@ where
         let state = TeamState::new(pacing.as_ref().map(|p| p.policy));
         let capacity = state.backlog_capacity();
         let fast = <S::Lane as Lane<W>>::ENABLED && coordinator.runs_in_caller() && pacing.is_none();
+        let timing = Timing { policy: pacing.as_ref().map(|p| p.policy), ..Timing::default() };
         Self {
             lane: S::Lane::default(),
             fast,
             quit: Quit::new(),
             coordinator,
-            core: Mutex::new(Core { state, create_worker, gate_open: false }),
+            core: Claim::new(Core { state, create_worker, gate_open: false }),
             published: Published::default(),
             reserved: AtomicUsize::new(0),
             capacity,
             hook,
             link: spin::Once::new(),
             pacing,
-            timing: Mutex::new(Timing::default()),
+            timing: Section::new(timing),
             #[cfg(feature = "alloc")]
             launcher: None,
         }
@@ -480,7 +485,7 @@ where
         let mut stats = self.published.load();
         stats.backlogged += self.lane.len();
         if let Some(pacing) = &self.pacing {
-            let since = self.timing.lock().oldest_backlogged_since;
+            let since = self.timing.with(|timing| timing.oldest_backlogged_since);
             stats.oldest_backlog_age = since.map(|since| pacing.clock.now().saturating_sub(since));
         }
         stats
@@ -488,7 +493,7 @@ where
 
     /// The growth policy, for a [paced](Pacing) Team.
     pub fn policy(&self) -> Option<GrowthPolicy> {
-        self.core.lock().state.policy()
+        self.timing.with(|timing| timing.policy)
     }
 
     /// Replaces the growth policy of a [paced](Pacing) Team (Twisted's `adjustPoolsize`):
@@ -502,7 +507,12 @@ where
     /// # Panics
     /// If the coordinator's fixed-capacity queue is full.
     pub fn set_policy(&self, policy: GrowthPolicy) -> Result<(), AlreadyQuit> {
-        self.control(Event::Policy(policy))
+        self.quit.check()?;
+        if self.pacing.is_none() {
+            return Ok(());
+        }
+        self.timing.with(|timing| timing.policy = Some(policy));
+        self.control(Event::Policy)
     }
 
     /// When the Team next needs a [`tick`](Team::tick), on its clock: an idle worker's
@@ -510,7 +520,7 @@ where
     /// retried). `None`: not until some other event; a timer may sleep until woken.
     /// Always `None` without a policy. Published at the end of each coordinated event.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.timing.lock().deadline
+        self.timing.with(|timing| timing.deadline)
     }
 
     /// Tells the Team that time has passed: with a policy, idle workers past their
@@ -570,35 +580,64 @@ where
 
     /// After quitting has completed, takes back one item of work that could not run
     /// because no worker could be made for it, oldest first. `None` otherwise.
+    ///
+    /// Never waits without `std`: called from a context that preempted a pass which still
+    /// holds the Team's state (possible only after quitting with a coordinator that ran
+    /// events recorded before the quit), it returns `None`; call it again from there.
     pub fn reclaim(&self) -> Option<W> {
-        let mut core = self.core.lock();
-        if !core.state.is_finished() {
+        if !self.is_finished() {
             return None;
         }
-        // The lane's items are older than the coordinated backlog's.
-        let work = self.lane.pop().or_else(|| core.state.reclaim());
-        if work.is_some() {
-            self.unreserve();
-            self.published.store(&core.state.statistics());
-        }
-        work
+        self.outside(|core| {
+            if !core.state.is_finished() {
+                return None;
+            }
+            // The lane's items are older than the coordinated backlog's.
+            let work = self.lane.pop().or_else(|| core.state.reclaim());
+            if work.is_some() {
+                self.unreserve();
+                self.published.store(&core.state.statistics());
+            }
+            work
+        })
+        .flatten()
     }
 
     /// Removes the first backlogged item that `matches` and returns it: it will not run.
     /// Work already dispatched to a worker cannot be removed.
+    ///
+    /// It runs through the coordinator when that runs events in the caller, so it never
+    /// races a pass. Otherwise it takes the Team's state directly; `None` then also when the
+    /// state is in use by a pass it cannot wait for: this thread's own (from inside a
+    /// coordinator call-back), or, without `std`, one that this context preempted.
     pub fn cancel_backlogged(&self, mut matches: impl FnMut(&W) -> bool) -> Option<W> {
         // The lane holds the older items.
         if let Some(work) = self.fast.then(|| self.lane.remove_first(&mut matches)).flatten() {
             return Some(work);
         }
-        let mut core = self.core.lock();
-        let work = core.state.remove_backlogged(matches);
-        if work.is_some() {
-            self.unreserve();
-            let now = self.now();
-            self.publish(&core.state, now);
+        self.outside(|core| {
+            let work = core.state.remove_backlogged(matches);
+            if work.is_some() {
+                self.unreserve();
+                let now = self.now();
+                self.publish(&core.state, now);
+            }
+            work
+        })
+        .flatten()
+    }
+
+    /// Runs `f` on the Team's state from outside a pass: inside the coordinator when it
+    /// runs events in the caller (so `f` is serialised with every pass and, with a
+    /// [`CriticalSectionLock`](crate::CriticalSectionLock), runs with interrupts off), and
+    /// otherwise (a coordinator that has quit, declines here, or runs events elsewhere) by
+    /// entering the state directly. `None` when the state is in use and this call cannot
+    /// wait for it (see [`Claim`]).
+    fn outside<R>(&self, f: impl FnOnce(&mut Core<W, Wk, F, S>) -> R) -> Option<R> {
+        match self.coordinator.run_now(f, |f| self.core.enter(f)) {
+            Ok(result) => result,
+            Err(f) => self.core.enter(f),
         }
-        work
     }
 
     fn control(&self, event: Event<W>) -> Result<(), AlreadyQuit> {
@@ -657,14 +696,16 @@ where
         let Some(pacing) = &self.pacing else { return };
         let deadline = state.next_deadline(now);
         let earlier = {
-            let mut timing = self.timing.lock();
-            let earlier = match (deadline, timing.deadline) {
-                (Some(new), Some(old)) => new < old,
-                (new, _) => new.is_some(),
-            };
-            timing.deadline = deadline;
-            timing.oldest_backlogged_since = state.oldest_backlogged_since();
-            earlier
+            let oldest = state.oldest_backlogged_since();
+            self.timing.with(|timing| {
+                let earlier = match (deadline, timing.deadline) {
+                    (Some(new), Some(old)) => new < old,
+                    (new, _) => new.is_some(),
+                };
+                timing.deadline = deadline;
+                timing.oldest_backlogged_since = oldest;
+                earlier
+            })
         };
         if earlier || state.is_finished() {
             if let Some(wake) = &pacing.wake {
@@ -678,40 +719,55 @@ where
     /// the caller waits for the answer (the coordinator runs the event on its thread).
     /// Returns whether a handed-back worker stays busy to take an item landing in the lane.
     fn apply(&self, event: Event<W>, link: Option<&Link<W>>, inline: bool) -> bool {
-        let mut kept = false;
-        let mut core = self.core.lock();
-        let Core { state, create_worker, gate_open } = &mut *core;
-        state.begin_event(!matches!(event, Event::Submit(_) | Event::HandedBack(_) | Event::StartFailed(..)));
-        let now = self.now();
-        let mut fx = Fx { team: self, link, create_worker, now, gate_open };
-        match event {
-            Event::Submit(work) => {
-                if state.submit(work, &mut fx).is_err() {
-                    unreachable!("room in the backlog was reserved at submit");
+        let passed = self.core.enter(|core| {
+            let mut kept = false;
+            let Core { state, create_worker, gate_open } = core;
+            state.begin_event(!matches!(event, Event::Submit(_) | Event::HandedBack(_) | Event::StartFailed(..)));
+            let now = self.now();
+            let mut fx = Fx { team: self, link, create_worker, now, gate_open };
+            match event {
+                Event::Submit(work) => {
+                    if state.submit(work, &mut fx).is_err() {
+                        unreachable!("room in the backlog was reserved at submit");
+                    }
+                }
+                Event::HandedBack(id) => kept = state.handed_back(id, inline, &mut fx),
+                Event::StartFailed(id, work) => state.start_failed(id, work, &mut fx),
+                Event::Grow(n) => state.grow(n, &mut fx),
+                Event::Shrink(n) => state.shrink(n, &mut fx),
+                Event::Quit => state.quit(&mut fx),
+                Event::Pump => state.pump(&mut fx),
+                Event::Tick => state.tick(&mut fx),
+                Event::Policy => {
+                    // The latest policy given: of two racing calls, both events apply the
+                    // one that `policy()` reports.
+                    if let Some(policy) = self.timing.with(|timing| timing.policy) {
+                        state.set_policy(policy, &mut fx);
+                    }
                 }
             }
-            Event::HandedBack(id) => kept = state.handed_back(id, inline, &mut fx),
-            Event::StartFailed(id, work) => state.start_failed(id, work, &mut fx),
-            Event::Grow(n) => state.grow(n, &mut fx),
-            Event::Shrink(n) => state.shrink(n, &mut fx),
-            Event::Quit => state.quit(&mut fx),
-            Event::Pump => state.pump(&mut fx),
-            Event::Tick => state.tick(&mut fx),
-            Event::Policy(policy) => state.set_policy(policy, &mut fx),
-        }
-        if self.fast {
-            // Closed, the gate sends every submit through the coordinator; the state closes
-            // it itself (and looks at the lane again) before anything that needs it shut.
-            if state.may_bypass() {
-                // Even if it is open: with a fresh budget.
-                self.lane.open();
-                *fx.gate_open = true;
-            } else {
-                fx.lane_close();
+            if self.fast {
+                // Closed, the gate sends every submit through the coordinator; the state
+                // closes it itself (and looks at the lane again) before anything that needs
+                // it shut.
+                if state.may_bypass() {
+                    // Even if it is open: with a fresh budget.
+                    self.lane.open();
+                    *fx.gate_open = true;
+                } else {
+                    fx.lane_close();
+                }
             }
-        }
-        self.publish(state, now);
-        kept
+            self.publish(state, now);
+            kept
+        });
+        passed.unwrap_or_else(|| {
+            panic!(
+                "threadteam: a coordinator pass found the Team's state in use. Passes must not \
+                 nest (an ExclusiveWorker queues work submitted while its item runs), and \
+                 without std a pass must not preempt a reclaim or cancel in progress"
+            )
+        })
     }
 
     /// For a worker that just finished an item: the next one from the lane, if there is

@@ -277,11 +277,6 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         self.finish_if_done(true, fx);
     }
 
-    /// The policy, if the Team has one.
-    pub(crate) fn policy(&self) -> Option<GrowthPolicy> {
-        self.policy
-    }
-
     /// Replace the policy of a paced Team (a Team without one stays unpaced): start
     /// workers up to the new `min` at once, then apply the new limits as a tick does.
     pub(crate) fn set_policy(&mut self, policy: GrowthPolicy, fx: &mut impl Effects<W, Wk>) {
