@@ -722,7 +722,7 @@ where
         let passed = self.core.enter(|core| {
             let mut kept = false;
             let Core { state, create_worker, gate_open } = core;
-            state.begin_event(!matches!(event, Event::Submit(_) | Event::HandedBack(_) | Event::StartFailed(..)));
+            state.begin_event(event.may_change_capacity());
             let now = self.now();
             let mut fx = Fx { team: self, link, create_worker, now, gate_open };
             match event {
@@ -732,6 +732,7 @@ where
                     }
                 }
                 Event::HandedBack(id) => kept = state.handed_back(id, inline, &mut fx),
+                #[cfg(feature = "alloc")]
                 Event::StartFailed(id, work) => state.start_failed(id, work, &mut fx),
                 Event::Grow(n) => state.grow(n, &mut fx),
                 Event::Shrink(n) => state.shrink(n, &mut fx),
@@ -773,6 +774,7 @@ where
     /// For a worker that just finished an item: the next one from the lane, if there is
     /// one or one arrives within a short spin while the gate is open. Keeps a busy worker
     /// busy without a coordinated hand-back per item.
+    #[cfg(feature = "std")]
     fn next_from_lane(&self) -> Option<W> {
         if !self.fast {
             return None;
@@ -1015,6 +1017,7 @@ where
         kept
     }
 
+    #[cfg(feature = "alloc")]
     fn start_failed(&self, id: WorkerId, work: W) {
         // The worker was busy with this work until now, so the Team has not finished and
         // its coordinator takes the event.
@@ -1025,26 +1028,25 @@ where
         }
     }
 
+    #[cfg(feature = "std")]
     fn report(&self, failure: Failure) {
         self.published.failures.fetch_add(1, Ordering::AcqRel);
-        #[cfg(feature = "std")]
-        {
-            // A hook that panics must not cost the Team its worker.
-            let hook = &self.hook;
-            let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| hook.call(&failure)));
-        }
-        #[cfg(not(feature = "std"))]
-        self.hook.call(&failure);
+        // A hook that panics must not cost the Team its worker.
+        let hook = &self.hook;
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| hook.call(&failure)));
     }
 
+    #[cfg(feature = "alloc")]
     fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W> {
         self.cancel_backlogged(matches)
     }
 
+    #[cfg(feature = "std")]
     fn next_work(&self) -> Option<W> {
         self.next_from_lane()
     }
 
+    #[cfg(feature = "std")]
     fn landing(&self) -> Option<W> {
         self.lane_landing()
     }

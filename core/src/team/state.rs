@@ -342,6 +342,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// event: a factory that keeps failing would otherwise be asked again at once, and
     /// again; the next submit, hand-back, grow or pump tries (as after any failed
     /// creation). The work's submit time is lost: with a clock it counts from now.
+    #[cfg(feature = "alloc")]
     pub(crate) fn start_failed(&mut self, id: WorkerId, work: W, fx: &mut impl Effects<W, Wk>) {
         let since = fx.now().unwrap_or_default();
         self.refused(id, Backlogged { since, work }, fx);
