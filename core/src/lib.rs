@@ -80,7 +80,6 @@ extern crate std;
 
 mod error;
 mod factory;
-mod lane;
 mod lock;
 mod lock_worker;
 mod memory;
@@ -108,9 +107,6 @@ pub use adaptive::{adaptive_pool, PacedPool};
 pub use error::{AlreadyQuit, SubmitError};
 pub use factory::{Signal, ThreadFactory};
 #[cfg(feature = "std")]
-pub use lane::Ring;
-pub use lane::{Lane, NoLane, BYPASS_BUDGET};
-#[cfg(feature = "std")]
 pub use lock::StdLock;
 pub use lock::{CriticalSectionLock, RawLock};
 pub use lock_worker::LockWorker;
@@ -126,6 +122,9 @@ pub use storage::Growable;
 pub use storage::{Fixed, Queue, Seq, Storage};
 #[cfg(feature = "alloc")]
 pub use task::{JoinHandle, TaskError};
+#[cfg(feature = "std")]
+pub use team::bypass::Ring;
+pub use team::bypass::{Lane, NoLane, BYPASS_BUDGET};
 pub use team::{Backlogged, Coordinate, Failure, Job, Statistics, Team, TeamSlot, WorkerId};
 #[cfg(feature = "alloc")]
 pub use thread_worker::ThreadWorker;

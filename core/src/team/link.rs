@@ -7,48 +7,11 @@
 
 use core::fmt;
 
+use super::event::Event;
 #[cfg(feature = "std")]
 use super::Failure;
 use super::WorkerId;
 use crate::Work;
-
-pub(crate) enum Event<W> {
-    Submit(W),
-    HandedBack(WorkerId),
-    /// The worker given this work could not start its thread.
-    #[cfg(feature = "alloc")]
-    StartFailed(WorkerId, W),
-    Grow(usize),
-    Shrink(Option<usize>),
-    Quit,
-    Pump,
-    Tick,
-    /// A new growth policy. The policy itself waits in the Team (see `Team::set_policy`):
-    /// carried here, it would make every queued event, and so every slot of a fixed
-    /// coordinator queue, as large as a policy.
-    Policy,
-}
-
-impl<W> Event<W> {
-    /// Whether the event may change what creating a worker would answer (a grow, shrink,
-    /// pump, tick, quit or new policy), so an earlier refusal no longer stands. A submit or
-    /// hand-back, or a failed start (which asks nothing new), keeps it.
-    pub(crate) fn may_change_capacity(&self) -> bool {
-        match self {
-            Event::Submit(_) | Event::HandedBack(_) => false,
-            #[cfg(feature = "alloc")]
-            Event::StartFailed(..) => false,
-            Event::Grow(_) | Event::Shrink(_) | Event::Quit | Event::Pump | Event::Tick | Event::Policy => true,
-        }
-    }
-
-    pub(crate) fn into_work(self) -> Option<W> {
-        match self {
-            Event::Submit(work) => Some(work),
-            _ => None,
-        }
-    }
-}
 
 /// What the Team's items call back into.
 pub(crate) trait TeamLink<W>: Send + Sync {
