@@ -4,6 +4,7 @@
 //! feature (on by default), the std backend ([`threadteam_std`]).
 #![doc = include_str!("../README.md")]
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "std")]

@@ -62,6 +62,8 @@
 //!   Team's fast lane (`Ring`).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// `threadteam_loom` is the model tests' cfg, not something a user turns on: no badges for it.
+#![cfg_attr(docsrs, doc(auto_cfg(hide(threadteam_loom))))]
 #![forbid(unsafe_code)]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core, clippy::std_instead_of_alloc)]
 

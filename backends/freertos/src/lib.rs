@@ -38,6 +38,7 @@
 //! same Rust code against your port (freertos-build's Cortex-M ports) and drop the
 //! POSIX-only glue; `freertos/glue.c`'s task trampoline is plain FreeRTOS C.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
 
