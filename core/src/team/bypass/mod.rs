@@ -326,15 +326,20 @@ impl ClockMarks {
     }
 
     /// Pairs `now` with the lane's mark, unless the last pair is younger than `spacing`.
-    /// Pairs the head has passed are dropped first (they bound nothing any more); if all
-    /// places are taken, the older pairs are kept (they bound the oldest items).
+    /// Pairs the head has passed are dropped first (they bound nothing any more). If all
+    /// places are taken, the newest pair is replaced: the older ones date the oldest items,
+    /// and the items between the last two pairs are dated later than they could be (never
+    /// earlier), which only makes their worker come later.
     fn record<W>(&mut self, lane: &impl Lane<W>, now: Duration, spacing: Duration) {
         while self.len > 0 && !lane.head_before(self.get(0).0) {
             self.first = (self.first + 1) % MARKS;
             self.len -= 1;
         }
-        if self.len == MARKS || self.latest().is_some_and(|at| now.saturating_sub(at) < spacing) {
+        if self.latest().is_some_and(|at| now.saturating_sub(at) < spacing) {
             return;
+        }
+        if self.len == MARKS {
+            self.len -= 1;
         }
         self.marks[(self.first + self.len) % MARKS] = (lane.mark(), now);
         self.len += 1;
