@@ -406,7 +406,8 @@ fn paced_team_dates_its_lane_while_a_tick_races_a_pop() {
         };
         let clock = Arc::new(threadteam_core::ManualClock::new());
         let interval = Duration::from_millis(100);
-        let policy = threadteam_core::GrowthPolicy::new().burst(1).max(Some(2)).keep_alive(None).growth_interval(interval);
+        let policy =
+            threadteam_core::GrowthPolicy::new().burst(1).max(Some(2)).keep_alive(None).growth_interval(interval);
         let pacing = threadteam_core::Pacing::shared(policy, Arc::clone(&clock) as Arc<dyn threadteam_core::Clock>);
         let team = Team::paced(
             LockWorker::<_, StdLock>::new(StdLock::new()),
