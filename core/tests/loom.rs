@@ -26,7 +26,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Condvar, Mutex};
 use loom::thread::{self, JoinHandle};
 use threadteam_core::{
-    pool, AlreadyQuit, BoxedWork, Job, Lane, LockWorker, Ring, Signal, Statistics, StdLock, SubmitError, Team,
+    pool, AlreadyQuit, BoxedWork, Job, Lane, LockWorker, Ring, Signal, Statistics, StdLock, SubmitError, TeamBuilder,
     ThreadFactory, ThreadWorker, Work, Worker,
 };
 
@@ -262,8 +262,8 @@ fn thread_worker_submit_from_other_thread() {
 
 /// The std `pool()` shape, on loom threads: a LockWorker(StdLock) coordinator and
 /// ThreadWorkers, at most `limit` of them.
-fn loom_pool(limit: usize, factory: LoomFactory) -> Arc<threadteam_core::Pool<LoomSignal, StdLock>> {
-    pool::<LoomSignal, StdLock, _>(move || limit, factory, |failure| panic!("unexpected failure: {failure}"))
+fn loom_pool(limit: usize, factory: LoomFactory) -> Arc<threadteam_core::ThreadTeam<LoomSignal>> {
+    pool::<LoomSignal, _>(move || limit, factory, |failure| panic!("unexpected failure: {failure}"))
 }
 
 /// Counts jobs dispatched and finished, and lets a thread block until every dispatched job
@@ -342,9 +342,10 @@ fn team_model_n(limit: usize, main_items: usize) {
             CountingWorker { inner, done: Arc::clone(&d) }
         })
     };
-    let team = Team::with_failure_hook(LockWorker::<_, StdLock>::new(StdLock::new()), create, |failure| {
-        panic!("unexpected failure: {failure}")
-    });
+    let team = TeamBuilder::new(create)
+        .coordinator(LockWorker::<_, StdLock>::new(StdLock::new()))
+        .on_failure(|failure| panic!("unexpected failure: {failure}"))
+        .build();
     let n = main_items + 1;
     let tally = Tally::new(n);
     let (tm, t) = (Arc::clone(&team), Arc::clone(&tally));
@@ -408,13 +409,12 @@ fn paced_team_dates_its_lane_while_a_tick_races_a_pop() {
         let interval = Duration::from_millis(100);
         let policy =
             threadteam_core::GrowthPolicy::new().burst(1).max(Some(2)).keep_alive(None).growth_interval(interval);
-        let pacing = threadteam_core::Pacing::shared(policy, Arc::clone(&clock) as Arc<dyn threadteam_core::Clock>);
-        let team = Team::paced(
-            LockWorker::<_, StdLock>::new(StdLock::new()),
-            create,
-            |failure| panic!("unexpected failure: {failure}"),
-            pacing,
-        );
+        let team = TeamBuilder::new(create)
+            .coordinator(LockWorker::<_, StdLock>::new(StdLock::new()))
+            .on_failure(|failure| panic!("unexpected failure: {failure}"))
+            .policy(policy)
+            .shared_clock(Arc::clone(&clock) as Arc<dyn threadteam_core::Clock>)
+            .build();
         let tally = Tally::new(2);
         team.submit(tally.item(0, "first", false)).unwrap();
         // Into the lane (the Team is saturated), dated by a reading at 0.
@@ -461,7 +461,7 @@ impl ThreadFactory for RefuseFirst {
 fn pool_start_failure_races_a_submit() {
     model(|| {
         let factory = RefuseFirst::default();
-        let team = pool::<LoomSignal, StdLock, _>(|| 2, factory.clone(), |failure| panic!("unexpected: {failure}"));
+        let team = pool::<LoomSignal, _>(|| 2, factory.clone(), |failure| panic!("unexpected: {failure}"));
         let tally = Tally::new(2);
         let (tm, t) = (Arc::clone(&team), Arc::clone(&tally));
         let other = thread::spawn(move || tm.submit(t.item(1, "other", false)).unwrap());

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use proptest::prelude::*;
 use threadteam_core::{
     create_memory_worker, BoxedWork, Coordinate, ExclusiveWorker, Growable, Job, LockWorker, MemoryWorker, Statistics,
-    StdLock, Team, Worker,
+    StdLock, Team, TeamBuilder, Worker,
 };
 
 #[derive(Clone, Debug)]
@@ -291,7 +291,8 @@ where
             w.lock().unwrap().push(worker.clone());
             Some(worker)
         });
-        let team = Team::with_failure_hook(coordinator, create, |failure| panic!("unexpected failure: {failure}"));
+        let team =
+            TeamBuilder::new(create).coordinator(coordinator).on_failure(|f| panic!("unexpected failure: {f}")).build();
         Self { team, coordinate, workers, limit }
     }
 

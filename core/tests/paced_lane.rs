@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use threadteam_core::{
     create_memory_worker, AlreadyQuit, BoxedWork, Coordinate, ExclusiveWorker, Growable, GrowthPolicy, Job, LockWorker,
-    ManualClock, MemoryWorker, Pacing, Perform, Statistics, StdLock, SubmitError, Team, Worker,
+    ManualClock, MemoryWorker, Perform, Statistics, StdLock, SubmitError, Team, TeamBuilder, Worker,
 };
 
 type W = BoxedWork;
@@ -57,11 +57,14 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// A created worker's perform function and creation time.
+type Made = (Perform<Job<W>>, Duration);
+
 struct Rig {
     team: Arc<Paced>,
     clock: Arc<ManualClock>,
     /// Each created worker's perform function and creation time.
-    made: Arc<Mutex<Vec<(Perform<Job<W>>, Duration)>>>,
+    made: Arc<Mutex<Vec<Made>>>,
     /// When each item was submitted, by index.
     submitted: Mutex<Vec<Duration>>,
     ran: Arc<Mutex<Vec<usize>>>,
@@ -79,10 +82,14 @@ impl Rig {
             m.lock().unwrap().push((perform, threadteam_core::Clock::now(&*c)));
             Some(worker)
         });
-        let pacing = Pacing::shared(policy, clock.clone());
         let events = Arc::new(AtomicUsize::new(0));
         let coordinator = Counting { inner: LockWorker::new(StdLock::new()), events: events.clone() };
-        let team = Team::paced(coordinator, create, |f| panic!("unexpected failure: {f}"), pacing);
+        let team = TeamBuilder::new(create)
+            .coordinator(coordinator)
+            .on_failure(|f| panic!("unexpected failure: {f}"))
+            .policy(policy)
+            .shared_clock(clock.clone())
+            .build();
         Self { team, clock, made, submitted: Mutex::new(Vec::new()), ran: Arc::default(), events }
     }
 

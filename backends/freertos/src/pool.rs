@@ -4,12 +4,13 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 
 use freertos_next::FreeRtosError;
-use threadteam_core::{LockWorker, Pool, Statistics, Team, ThreadWorker};
+use threadteam_core::pool::CreateThreadWorker;
+use threadteam_core::{BoxedWork, Coordinate, LockWorker, Statistics, TeamBuilder, ThreadTeam, ThreadWorker};
 
 use crate::{FreeRtosLock, FreeRtosSignal, FreeRtosThreadFactory, SpawnError};
 
 /// A Team of the core's [`ThreadWorker`]s on FreeRTOS tasks, as made by [`pool()`].
-pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
+pub type FreeRtosPool = ThreadTeam<FreeRtosSignal, LockWorker<Coordinate<BoxedWork>, FreeRtosLock>>;
 
 /// A Team of FreeRTOS-task workers started through `factory`, never more than `limit()`
 /// alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
@@ -27,14 +28,11 @@ pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
 /// # Errors
 /// [`FreeRtosError::OutOfMemory`] when the coordinator's mutex cannot be created.
 pub fn pool(
-    mut limit: impl FnMut() -> usize + Send + 'static,
+    limit: impl FnMut() -> usize + Send + 'static,
     factory: FreeRtosThreadFactory,
     mut on_start_error: impl FnMut(&SpawnError) + Send + 'static,
 ) -> Result<Arc<FreeRtosPool>, FreeRtosError> {
-    let create = move |stats: &Statistics| {
-        if stats.workers() >= limit() {
-            return None;
-        }
+    let create = move |_: &Statistics| {
         let started = FreeRtosSignal::new()
             .map_err(|_| SpawnError::OutOfMemory)
             .and_then(|signal| ThreadWorker::start(&factory, signal));
@@ -46,5 +44,6 @@ pub fn pool(
             }
         }
     };
-    Ok(Team::new(LockWorker::new(FreeRtosLock::new()?), Box::new(create) as Box<_>))
+    let create: CreateThreadWorker<FreeRtosSignal> = Box::new(create);
+    Ok(TeamBuilder::new(create).coordinator(LockWorker::new(FreeRtosLock::new()?)).limit(limit).build())
 }

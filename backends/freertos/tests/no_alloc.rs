@@ -17,7 +17,9 @@ use std::alloc::System;
 use std::sync::OnceLock;
 
 use common::{check, scenario, settled_tasks, tasks, wait_until, PRIO, STACK};
-use threadteam_core::{Coordinate, Fixed, FnWork, Job, LockWorker, Statistics, Team, TeamSlot, Work, Worker};
+use threadteam_core::{
+    Coordinate, Fixed, FnWork, Job, LockWorker, Statistics, Team, TeamBuilder, TeamSlot, Work, Worker,
+};
 use threadteam_freertos::freertos_next::{CurrentTask, Duration, FreeRtosAllocator, Semaphore};
 use threadteam_freertos::{spawn, FreeRtosLock, SpawnError, TaskWorker};
 
@@ -74,8 +76,9 @@ fn create(stats: &Statistics) -> Option<Wk<FnWork>> {
 }
 
 fn new_team(slot: &'static TeamSlot<FixedTeam<FnWork>>) -> &'static FixedTeam<FnWork> {
-    let coordinator = LockWorker::new(FreeRtosLock::new().expect("room for the coordinator's mutex"));
-    Team::new_static(slot, coordinator, create as fn(&Statistics) -> Option<Wk<FnWork>>, None)
+    let coordinator =
+        LockWorker::with_queue(FreeRtosLock::new().expect("room for the coordinator's mutex"), heapless::Deque::new());
+    TeamBuilder::new(create as fn(&Statistics) -> Option<Wk<FnWork>>).coordinator(coordinator).build_static(slot)
 }
 
 fn main() {
@@ -311,8 +314,10 @@ fn create_cmd_worker(stats: &Statistics) -> Option<Wk<Cmd>> {
 fn user_enum_work() {
     static SLOT: TeamSlot<FixedTeam<Cmd>> = TeamSlot::new();
     let base = settled_tasks();
-    let coordinator = LockWorker::new(FreeRtosLock::new().unwrap());
-    let team = Team::new_static(&SLOT, coordinator, create_cmd_worker as fn(&Statistics) -> Option<Wk<Cmd>>, None);
+    let coordinator = LockWorker::with_queue(FreeRtosLock::new().unwrap(), heapless::Deque::new());
+    let team = TeamBuilder::new(create_cmd_worker as fn(&Statistics) -> Option<Wk<Cmd>>)
+        .coordinator(coordinator)
+        .build_static(&SLOT);
     let cmds = [Cmd::Add(1), Cmd::Add(2), Cmd::Double, Cmd::Add(4), Cmd::Double];
     for cmd in cmds {
         let mut cmd = cmd;

@@ -106,11 +106,7 @@ impl<T: Work + Send + 'static, S: Signal + 'static> Starter<T, S> {
 /// next submitter a wake-up (a system call on std); under load the next item usually
 /// arrives within microseconds, so a short spin-then-yield avoids most of them, and an
 /// idle thread still parks almost at once.
-#[cfg(not(threadteam_loom))]
-const CHECKS_BEFORE_PARKING: u32 = 10;
-/// Under loom one re-check still explores both the spin and the park.
-#[cfg(threadteam_loom)]
-const CHECKS_BEFORE_PARKING: u32 = 1;
+const CHECKS_BEFORE_PARKING: u32 = crate::sync::patience(10);
 
 /// The thread's loop: run items in order, sleep when there are none, return after quit.
 fn serve<T: Work, S: Signal>(shared: &Shared<T, S>) {
