@@ -342,19 +342,19 @@ pub(crate) type LimitFn = alloc::boxed::Box<dyn FnMut() -> usize + Send>;
 pub(crate) type LimitFn = fn() -> usize;
 
 /// A reference to something shared: `'static` (no allocator needed) or an `Arc`.
-pub(crate) enum Shared<T: ?Sized + 'static> {
+pub(crate) enum StaticOrArc<T: ?Sized + 'static> {
     Static(&'static T),
     #[cfg(feature = "alloc")]
     Arc(alloc::sync::Arc<T>),
 }
 
-impl<T: ?Sized> Deref for Shared<T> {
+impl<T: ?Sized> Deref for StaticOrArc<T> {
     type Target = T;
     fn deref(&self) -> &T {
         match self {
-            Shared::Static(t) => t,
+            StaticOrArc::Static(t) => t,
             #[cfg(feature = "alloc")]
-            Shared::Arc(t) => t,
+            StaticOrArc::Arc(t) => t,
         }
     }
 }

@@ -118,7 +118,10 @@ mod claim {
     #[cfg(not(threadteam_loom))]
     use std::sync::{Mutex, MutexGuard, TryLockError};
 
-    use super::{AtomicUsize, Ordering};
+    // Not loom's: a thread only ever compares its own token with what it finds here, so
+    // this is no hand-off for a model to explore (modelling it multiplied every model's
+    // interleavings).
+    use core::sync::atomic::{AtomicUsize, Ordering};
 
     /// Data one context works on for a long stretch; see the [module docs](super).
     pub(crate) struct Claim<T> {

@@ -5,7 +5,7 @@ use core::marker::PhantomData;
 
 use super::failure::Hook;
 use super::{Config, Coordinate, Failure, Job, Statistics, Team, TeamSlot};
-use crate::policy::{LimitFn, Shared};
+use crate::policy::{LimitFn, StaticOrArc};
 use crate::{Clock, ExclusiveWorker, GrowthPolicy, LockWorker, Signal, Storage, Work, Worker};
 
 /// The lock a Team's coordinator takes by default: [`StdLock`](crate::StdLock) with `std`,
@@ -72,8 +72,8 @@ pub struct TeamBuilder<W: 'static, Wk, F, C = CallerLock<W>> {
     create_worker: F,
     coordinator: C,
     policy: GrowthPolicy,
-    clock: Option<Shared<dyn Clock>>,
-    timer: Option<Shared<dyn Signal>>,
+    clock: Option<StaticOrArc<dyn Clock>>,
+    timer: Option<StaticOrArc<dyn Signal>>,
     limit: Option<LimitFn>,
     hook: Hook,
     _types: PhantomData<fn(W) -> Wk>,
@@ -142,28 +142,28 @@ where
 
     /// The clock of a policy that needs one, living forever (no allocator needed).
     pub fn clock(mut self, clock: &'static dyn Clock) -> Self {
-        self.clock = Some(Shared::Static(clock));
+        self.clock = Some(StaticOrArc::Static(clock));
         self
     }
 
     /// The clock of a policy that needs one, shared.
     #[cfg(feature = "alloc")]
     pub fn shared_clock(mut self, clock: alloc::sync::Arc<dyn Clock>) -> Self {
-        self.clock = Some(Shared::Arc(clock));
+        self.clock = Some(StaticOrArc::Arc(clock));
         self
     }
 
     /// The timer's signal: notified when the Team's [deadline](Team::next_deadline) moves
     /// earlier, when it finishes quitting, and when it is dropped.
     pub fn timer(mut self, timer: &'static dyn Signal) -> Self {
-        self.timer = Some(Shared::Static(timer));
+        self.timer = Some(StaticOrArc::Static(timer));
         self
     }
 
     /// Like [`timer`](TeamBuilder::timer), with a shared signal.
     #[cfg(feature = "alloc")]
     pub fn shared_timer(mut self, timer: alloc::sync::Arc<dyn Signal>) -> Self {
-        self.timer = Some(Shared::Arc(timer));
+        self.timer = Some(StaticOrArc::Arc(timer));
         self
     }
 

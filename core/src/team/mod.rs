@@ -69,7 +69,7 @@ mod stats;
 use core::fmt;
 use core::time::Duration;
 
-use crate::policy::{LimitFn, Shared};
+use crate::policy::{LimitFn, StaticOrArc};
 use crate::sync::{AtomicUsize, Claim, Ordering, Section};
 use crate::{
     AlreadyQuit, Clock, ExclusiveWorker, GrowthPolicy, Lane, Queue, Quit, Signal, Storage, SubmitError, Work, Worker,
@@ -111,7 +111,7 @@ impl<W> Backlogged<W> {
 }
 
 /// What belongs to whoever runs the coordinator's pass (see [`Claim`]).
-struct Core<W, Wk, F, S: Storage<W, Wk>> {
+struct PassState<W, Wk, F, S: Storage<W, Wk>> {
     state: TeamState<W, Wk, S>,
     /// The coordinated queue: the backlog behind the fast lane.
     plain: S::Backlog,
@@ -161,7 +161,7 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     quit: Quit,
     coordinator: C,
     /// The state, owned by whoever runs the coordinator's pass (see [`Claim`]).
-    core: Claim<Core<W, Wk, F, S>>,
+    pass: Claim<PassState<W, Wk, F, S>>,
     published: Published,
     /// Work accepted but not yet dispatched, when the backlog has a fixed capacity: room
     /// is reserved at submit so the coordinator never meets a full backlog.
@@ -171,9 +171,9 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     hook: Hook,
     link: spin::Once<SelfLink<W>>,
     /// The clock of a policy that needs one (pacing, keep-alive).
-    clock: Option<Shared<dyn Clock>>,
+    clock: Option<StaticOrArc<dyn Clock>>,
     /// The timer to wake when the deadline moves earlier, the Team finishes or is dropped.
-    wake: Option<Shared<dyn Signal>>,
+    wake: Option<StaticOrArc<dyn Signal>>,
     timing: Section<Timing>,
     /// The head of the backlog, for work that goes around the coordinator.
     bypass: Bypass<S::Lane>,
@@ -215,8 +215,8 @@ impl<T> fmt::Debug for TeamSlot<T> {
 struct Config {
     hook: Hook,
     policy: GrowthPolicy,
-    clock: Option<Shared<dyn Clock>>,
-    wake: Option<Shared<dyn Signal>>,
+    clock: Option<StaticOrArc<dyn Clock>>,
+    wake: Option<StaticOrArc<dyn Signal>>,
     limit: Option<LimitFn>,
 }
 
@@ -245,7 +245,7 @@ where
             bypass: Bypass::new(fast),
             quit: Quit::new(),
             coordinator,
-            core: Claim::new(Core {
+            pass: Claim::new(PassState {
                 state: TeamState::new(policy),
                 plain,
                 create_worker,
@@ -396,15 +396,15 @@ where
         if !self.is_finished() {
             return None;
         }
-        self.outside(|core| {
-            if !core.state.is_finished() {
+        self.outside(|owned| {
+            if !owned.state.is_finished() {
                 return None;
             }
             // The lane's items are older than the coordinated queue's.
-            let work = self.bypass.landing().or_else(|| Queue::pop_front(&mut core.plain).map(|item| item.work));
+            let work = self.bypass.landing().or_else(|| Queue::pop_front(&mut owned.plain).map(|item| item.work));
             if work.is_some() {
                 self.unreserve();
-                self.published.store(&core.state.statistics(Queue::len(&core.plain)));
+                self.published.store(&owned.state.statistics(Queue::len(&owned.plain)));
             }
             work
         })
@@ -423,12 +423,12 @@ where
         if let Some(work) = self.bypass.remove_first(&mut matches) {
             return Some(work);
         }
-        self.outside(|core| {
-            let work = core.plain.remove_first(|item| matches(&item.work)).map(|item| item.work);
+        self.outside(|owned| {
+            let work = owned.plain.remove_first(|item| matches(&item.work)).map(|item| item.work);
             if work.is_some() {
                 self.unreserve();
                 let now = self.now();
-                let Core { state, plain, gate, .. } = core;
+                let PassState { state, plain, gate, .. } = owned;
                 self.publish(state, &mut self.bypass.waiting(plain, now), gate, now);
             }
             work
@@ -442,10 +442,10 @@ where
     /// otherwise (a coordinator that has quit, declines here, or runs events elsewhere) by
     /// entering the state directly. `None` when the state is in use and this call cannot
     /// wait for it (see [`Claim`]).
-    fn outside<R>(&self, f: impl FnOnce(&mut Core<W, Wk, F, S>) -> R) -> Option<R> {
-        match self.coordinator.run_now(f, |f| self.core.enter(f)) {
+    fn outside<R>(&self, f: impl FnOnce(&mut PassState<W, Wk, F, S>) -> R) -> Option<R> {
+        match self.coordinator.run_now(f, |f| self.pass.enter(f)) {
             Ok(result) => result,
-            Err(f) => self.core.enter(f),
+            Err(f) => self.pass.enter(f),
         }
     }
 
@@ -532,12 +532,12 @@ where
     /// the caller waits for the answer (the coordinator runs the event on its thread).
     /// Returns whether a handed-back worker stays busy to take an item landing in the lane.
     fn apply(&self, event: Event<W>, link: Option<&Link<W>>, inline: bool) -> bool {
-        let passed = self.core.enter(|core| {
-            let Core { state, plain, create_worker, limit, gate } = core;
+        let passed = self.pass.enter(|owned| {
+            let PassState { state, plain, create_worker, limit, gate } = owned;
             state.begin_event(event.may_change_capacity());
             let now = self.now();
             let mut waiting = self.bypass.waiting(plain, now);
-            let mut fx = Fx { team: self, link, create_worker, limit, now };
+            let mut fx = PassEffects { team: self, link, create_worker, limit, now };
             let mut kept = false;
             match event {
                 Event::Submit(work) => {
@@ -626,7 +626,7 @@ impl<W: 'static, Wk, C, F, S: Storage<W, Wk>> Team<W, Wk, C, F, S> {
 }
 
 /// The effects of a transition, as a Team performs them.
-struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
+struct PassEffects<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     team: &'a Team<W, Wk, C, F, S>,
     /// Borrowed from the item being coordinated, if any; otherwise made on dispatch, so an
     /// event that dispatches nothing costs no reference-count traffic.
@@ -636,7 +636,7 @@ struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     now: Option<Duration>,
 }
 
-impl<W: 'static, Wk, C, F, S> Effects<W, Wk> for Fx<'_, W, Wk, C, F, S>
+impl<W: 'static, Wk, C, F, S> Effects<W, Wk> for PassEffects<'_, W, Wk, C, F, S>
 where
     Wk: Worker<Job<W>>,
     C: ExclusiveWorker<Coordinate<W>>,
