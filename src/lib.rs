@@ -1,7 +1,27 @@
 //! **threadteam**: a well-behaved team of threads (or RTOS tasks) to run work on.
 //!
-//! This facade re-exports the `no_std` core ([`threadteam_core`]) and, with the `std`
-//! feature (on by default), the std backend ([`threadteam_std`]).
+//! # Where things are
+//!
+//! The top level is what a program on an operating system uses (the `std` feature, on by
+//! default): [`Pool`] (adaptive, no start step), [`ThreadPool`] (Twisted's start/stop
+//! lifecycle), [`JoinHandle`] and [`TaskError`] for results, [`scope`] for borrowing work,
+//! [`SubmitError`] and [`AlreadyQuit`] for refusals, [`GrowthPolicy`] for sizing, and
+//! [`pool()`] (Twisted's `pool(currentLimit, threadFactory)`, the [`StdTeam`] itself). Every
+//! error type is `Send + Sync + 'static`, so `?` takes it into `anyhow::Error` or
+//! `Box<dyn Error + Send + Sync>`.
+//!
+//! The generic pieces, for tests that drive a Team step by step, for firmware and for ports,
+//! are in modules:
+//!
+//! | module | what is in it |
+//! |---|---|
+//! | [`team`] | the [`Team`](team::Team) and its [`TeamBuilder`](team::TeamBuilder), [`TeamSlot`](team::TeamSlot) for a Team without an allocator, storage ([`Fixed`](team::Fixed), `Growable`), thread Teams over any thread factory (`ThreadTeamBuilder`, the generic `pool`), the fast lane ([`team::bypass`]) |
+//! | [`workers`] | [`Work`](workers::Work), [`FnWork`](workers::FnWork), [`LockWorker`](workers::LockWorker), [`MemoryWorker`](workers::MemoryWorker), `ThreadWorker`, [`Quit`](workers::Quit) |
+//! | [`port`] | what a platform provides: [`ThreadFactory`](port::ThreadFactory), [`Signal`](port::Signal), [`RawLock`](port::RawLock), [`Clock`](port::Clock), and the implementations shipped |
+//! | [`policy`] | what [`GrowthPolicy`] decides from ([`Observation`](policy::Observation)), and a [`ManualClock`](policy::ManualClock) for tests |
+//!
+//! The same pieces are the `threadteam-core` crate (with the same module paths), for a
+//! program that wants the `no_std` core alone.
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -10,14 +30,39 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-pub use threadteam_core::*;
+pub use threadteam_core::{policy, team};
+pub use threadteam_core::{AlreadyQuit, ExclusiveWorker, Failure, GrowthPolicy, Refused, SubmitError, Worker};
+#[cfg(feature = "alloc")]
+pub use threadteam_core::{JoinHandle, TaskError};
+#[cfg(feature = "std")]
+pub use threadteam_std::{
+    default_panic_hook, default_spawn_error_hook, pool, scope, Pool, PoolBuilder, PoolStatistics, Scope,
+    ScopedJoinHandle, SpawnError, StdTeam, StdThreadFactory, ThreadPool, ThreadPoolBuilder,
+};
 
+/// Workers and what they run: see [`threadteam_core::workers`]. With `std`, also
+/// [`StdThreadWorker`](workers::StdThreadWorker) and
+/// [`thread_worker`](workers::thread_worker()), a worker on an OS thread of its own.
+pub mod workers {
+    pub use threadteam_core::workers::*;
+    #[cfg(feature = "std")]
+    pub use threadteam_std::{thread_worker, StdThreadWorker};
+}
+
+/// The platform seam: what a port implements, and the implementations shipped. See
+/// [`threadteam_core::port`]; with `std`, also the OS's [`StdSignal`](port::StdSignal)
+/// and [`StdClock`](port::StdClock) ([`StdThreadFactory`] is at the top level, next to
+/// [`pool()`] and [`PoolBuilder::thread_factory`], which take one).
+pub mod port {
+    pub use threadteam_core::port::*;
+    #[cfg(feature = "std")]
+    pub use threadteam_std::{StdClock, StdSignal};
+}
+
+// The flat names of the layout before these modules, kept (out of the docs) so code written
+// against it still builds; the names above win over them. New code uses the paths above.
+#[doc(hidden)]
+pub use threadteam_core::*;
+#[doc(hidden)]
 #[cfg(feature = "std")]
 pub use threadteam_std::*;
-
-// Both crates have a `pool`. The name keeps the core's generic signature under every
-// feature set (features must be additive); the std flavour is `std_pool`.
-#[cfg(feature = "alloc")]
-pub use threadteam_core::pool;
-#[cfg(feature = "std")]
-pub use threadteam_std::pool as std_pool;

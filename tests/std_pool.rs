@@ -1,4 +1,4 @@
-//! `threadteam_std::pool` (`threadteam::std_pool`): a Team of OS threads under a dynamic
+//! `threadteam_std::pool` (`threadteam::pool`): a Team of OS threads under a dynamic
 //! limit, with a thread factory that refuses some spawns.
 
 mod common;
@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, OnceLock, Weak};
 use std::thread;
 use std::time::Duration;
 
-use threadteam::{std_pool, BoxedWork, SpawnError, StdTeam, StdThreadFactory, ThreadFactory, Worker, BYPASS_BUDGET};
+use threadteam::{pool, BoxedWork, SpawnError, StdTeam, StdThreadFactory, ThreadFactory, Worker, BYPASS_BUDGET};
 
 use common::{join_all, Gate, Keep, Scripted};
 
@@ -31,7 +31,7 @@ fn many_submitters_each_task_runs_exactly_once() {
     const PER: usize = if cfg!(miri) { 50 } else { 2_500 };
     let factory = Keep::new(StdThreadFactory::new());
     let threads = Arc::clone(&factory.threads);
-    let team = std_pool(|| 4, factory);
+    let team = pool(|| 4, factory);
     let runs: Arc<Vec<AtomicU8>> = Arc::new((0..SUBMITTERS * PER).map(|_| AtomicU8::new(0)).collect());
     thread::scope(|scope| {
         for s in 0..SUBMITTERS {
@@ -62,7 +62,7 @@ fn the_limit_is_read_at_each_creation_and_threads_start_on_demand() {
     let l = Arc::clone(&limit);
     let factory = Keep::new(StdThreadFactory::new());
     let threads = Arc::clone(&factory.threads);
-    let team = std_pool(move || l.load(Ordering::SeqCst), factory);
+    let team = pool(move || l.load(Ordering::SeqCst), factory);
     assert_eq!(team.statistics().workers_created, 0, "no thread before there is work");
     let (gate, ran) = (Gate::new(), Arc::new(AtomicUsize::new(0)));
     let _open = gate.open_on_drop();
@@ -86,7 +86,7 @@ fn a_factory_that_fails_every_third_spawn_loses_nothing() {
     let attempts = Arc::clone(&factory.attempts);
     let factory = Keep::new(factory);
     let threads = Arc::clone(&factory.threads);
-    let team = std_pool(|| 6, factory);
+    let team = pool(|| 6, factory);
     let (gate, ran) = (Gate::new(), Arc::new(AtomicUsize::new(0)));
     let _open = gate.open_on_drop();
     let submitted = AtomicUsize::new(0);
@@ -127,7 +127,7 @@ fn a_factory_that_fails_every_third_spawn_loses_nothing() {
 fn with_no_worker_alive_a_failed_spawn_is_retried_on_the_next_submit() {
     let factory = Keep::new(Scripted::new(|attempt| attempt == 1));
     let threads = Arc::clone(&factory.threads);
-    let team = std_pool(|| 2, factory);
+    let team = pool(|| 2, factory);
     let (tx, rx) = mpsc::channel();
     let t = tx.clone();
     team.submit(Box::new(move || t.send("first").unwrap())).unwrap();
@@ -144,7 +144,7 @@ fn with_no_worker_alive_a_failed_spawn_is_retried_on_the_next_submit() {
 fn with_no_worker_alive_a_failed_spawn_is_retried_on_grow() {
     let factory = Keep::new(Scripted::new(|attempt| attempt == 1));
     let threads = Arc::clone(&factory.threads);
-    let team = std_pool(|| 2, factory);
+    let team = pool(|| 2, factory);
     let (tx, rx) = mpsc::channel();
     team.submit(Box::new(move || tx.send("ran").unwrap())).unwrap();
     assert_eq!(counts(&team), (0, 0, 1));
@@ -161,7 +161,7 @@ fn after_a_failed_spawn_the_work_runs_on_the_existing_worker() {
     let attempts = Arc::clone(&scripted.attempts);
     let factory = Keep::new(scripted);
     let threads = Arc::clone(&factory.threads);
-    let team = std_pool(|| 4, factory);
+    let team = pool(|| 4, factory);
     let (gate, ran) = (Gate::new(), Arc::new(AtomicUsize::new(0)));
     let _open = gate.open_on_drop();
     team.submit(gated(&gate, &ran)).unwrap();
@@ -218,7 +218,7 @@ fn threads_start_outside_the_coordinator() {
         pumped: Arc::clone(&pumped),
     });
     let threads = Arc::clone(&factory.threads);
-    let team = std_pool(|| 1, factory);
+    let team = pool(|| 1, factory);
     slot.set(Arc::downgrade(&team)).unwrap();
     let (tx, rx) = mpsc::channel();
     team.submit(Box::new(move || tx.send("ran").unwrap())).unwrap();
@@ -232,7 +232,7 @@ fn threads_start_outside_the_coordinator() {
 fn panics_are_counted_and_the_threads_keep_serving() {
     let factory = Keep::new(StdThreadFactory::new());
     let threads = Arc::clone(&factory.threads);
-    let team = std_pool(|| 2, factory);
+    let team = pool(|| 2, factory);
     let ran = Arc::new(AtomicUsize::new(0));
     for i in 0..100 {
         let ran = Arc::clone(&ran);

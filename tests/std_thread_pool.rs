@@ -237,7 +237,7 @@ fn start_creates_min_threads_and_is_idempotent() {
     let s = pool.statistics();
     assert_eq!((s.idle_workers, s.threads_started), (2, 2));
     assert!(pool.is_started());
-    pool.stop();
+    assert!(pool.stop().is_empty());
     assert!(!pool.is_started() && pool.is_stopped());
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::thread;
 
 use ledger::{hand_back, Ledger, SharedFactory, TestFactory, Totals, XorShift};
-use threadteam::{pool, StdSignal, SubmitError, Worker};
+use threadteam::{team::pool, StdSignal, SubmitError, Worker};
 
 const SUBMITTERS: usize = 8;
 /// Controller operations per round, at least.
@@ -99,7 +99,7 @@ fn round(seed: u64, per: usize, quit_at: Option<(usize, usize)>) -> (Totals, Con
                     }
                     match team.submit(ledger.task(s * per + k, || ())) {
                         Ok(()) => {}
-                        Err(SubmitError::AlreadyQuit(work)) => hand_back(work),
+                        Err(SubmitError::AlreadyQuit(work)) => hand_back(work.into_inner()),
                         Err(SubmitError::BacklogFull(_)) => unreachable!("growable backlog"),
                     }
                 }

@@ -65,3 +65,25 @@ pub trait Signal: Send + Sync {
     /// Leaves a token, waking the waiter if there is one.
     fn notify(&self);
 }
+
+/// A monotonic clock: time since an arbitrary, fixed origin. It never goes backwards.
+///
+/// The std backend's clock reads `Instant`; an RTOS port reads its tick counter; tests use a
+/// [`ManualClock`].
+pub trait Clock: Send + Sync {
+    /// The time since the clock's origin.
+    fn now(&self) -> Duration;
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<C: Clock + ?Sized> Clock for alloc::sync::Arc<C> {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+}

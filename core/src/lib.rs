@@ -93,36 +93,72 @@ pub mod team;
 mod work;
 mod worker;
 
+// Public (out of the docs) only for code written against the layout before `team`: its
+// items are documented in `team`.
 #[cfg(feature = "alloc")]
+#[doc(hidden)]
 pub mod pool;
 #[cfg(feature = "alloc")]
-pub mod task;
+mod task;
 
-pub use error::{AlreadyQuit, SubmitError};
-pub use factory::{Signal, ThreadFactory};
-#[cfg(feature = "std")]
-pub use lock::StdLock;
-pub use lock::{CriticalSectionLock, RawLock};
-pub use lock_worker::LockWorker;
-pub use memory::MemoryWorker;
-#[cfg(feature = "alloc")]
-pub use memory::{create_memory_worker, Perform};
-pub use policy::{Clock, GrowthPolicy, ManualClock, Observation};
-#[cfg(feature = "alloc")]
-pub use pool::{pool, StartedThreadTeam, ThreadTeam, ThreadTeamBuilder, ThreadWorker};
-pub use quit::Quit;
-#[cfg(feature = "alloc")]
-pub use storage::Growable;
-pub use storage::{Fixed, Queue, Seq, Storage};
+pub use error::{AlreadyQuit, Refused, SubmitError};
+pub use policy::GrowthPolicy;
 #[cfg(feature = "alloc")]
 pub use task::{JoinHandle, TaskError};
+pub use team::failure::Failure;
+pub use worker::{ExclusiveWorker, Worker};
+
+/// Workers and what they run: the [`Work`](workers::Work) trait and its no-alloc and boxed
+/// forms, [`LockWorker`](workers::LockWorker) (a coordinator that runs work in the caller
+/// under a lock), [`MemoryWorker`](workers::MemoryWorker) (records work until a test
+/// performs it), the one-shot [`Quit`](workers::Quit) flag and, with `alloc`, the
+/// thread-backed `ThreadWorker`.
+///
+/// Every worker implements [`Worker`](crate::Worker); a Team's coordinator must also be an
+/// [`ExclusiveWorker`](crate::ExclusiveWorker).
+pub mod workers {
+    pub use crate::lock_worker::LockWorker;
+    pub use crate::memory::MemoryWorker;
+    #[cfg(feature = "alloc")]
+    pub use crate::memory::{create_memory_worker, Perform};
+    #[cfg(feature = "alloc")]
+    pub use crate::pool::ThreadWorker;
+    pub use crate::quit::Quit;
+    #[cfg(feature = "alloc")]
+    pub use crate::work::BoxedWork;
+    pub use crate::work::{FnWork, Work};
+}
+
+/// The platform seam: what a port to an operating system or RTOS implements
+/// ([`ThreadFactory`](port::ThreadFactory), [`Signal`](port::Signal), a
+/// [`RawLock`](port::RawLock) if [`CriticalSectionLock`](port::CriticalSectionLock) does
+/// not suit, a [`Clock`](port::Clock) for adaptive sizing), and the implementations the core
+/// ships. The std backend adds OS threads, a signal and a clock.
+pub mod port {
+    pub use crate::factory::{Clock, Signal, ThreadFactory};
+    #[cfg(feature = "std")]
+    pub use crate::lock::StdLock;
+    pub use crate::lock::{CriticalSectionLock, RawLock};
+}
+
+// The flat names of the layout before the `team`, `workers` and `port` modules, kept (out of
+// the docs) so code written against it still builds. New code uses the module paths.
+#[doc(hidden)]
+pub use policy::{ManualClock, Observation};
+#[doc(hidden)]
+pub use port::*;
+#[doc(hidden)]
 #[cfg(feature = "std")]
 pub use team::bypass::Ring;
+#[doc(hidden)]
 pub use team::bypass::{Lane, NoLane, BYPASS_BUDGET};
-pub use team::{
-    Backlogged, CallerLock, Coordinate, DefaultLock, Failure, Job, Statistics, Team, TeamBuilder, TeamSlot, WorkerId,
-};
+#[doc(hidden)]
 #[cfg(feature = "alloc")]
-pub use work::BoxedWork;
-pub use work::{FnWork, Work};
-pub use worker::{ExclusiveWorker, Worker};
+pub use team::{pool, Growable, StartedThreadTeam, ThreadTeam, ThreadTeamBuilder};
+#[doc(hidden)]
+pub use team::{
+    Backlogged, CallerLock, Coordinate, DefaultLock, Fixed, Job, Queue, Seq, Statistics, Storage, Team, TeamBuilder,
+    TeamSlot, WorkerId,
+};
+#[doc(hidden)]
+pub use workers::*;

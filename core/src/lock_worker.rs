@@ -150,7 +150,7 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     }
 
     fn defer(&self, work: T) -> Result<(), SubmitError<T>> {
-        self.deferred.with(|queue| queue.push_back(work)).map_err(SubmitError::BacklogFull)?;
+        self.deferred.with(|queue| queue.push_back(work)).map_err(SubmitError::backlog_full)?;
         self.queued.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
@@ -167,7 +167,7 @@ impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
     fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
         match self.exclusively(work, Work::run) {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(work)) => Err(SubmitError::AlreadyQuit(work)),
+            Ok(Err(work)) => Err(SubmitError::already_quit(work)),
             Err(work) => self.defer(work),
         }
     }

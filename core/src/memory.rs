@@ -94,9 +94,9 @@ impl<T, Q: Queue<T>> Worker<T> for MemoryWorker<T, Q> {
     fn submit(&self, work: T) -> Result<(), SubmitError<T>> {
         self.state.with(|state| {
             if state.quit {
-                return Err(SubmitError::AlreadyQuit(work));
+                return Err(SubmitError::already_quit(work));
             }
-            state.queue.push_back(work).map_err(SubmitError::BacklogFull)
+            state.queue.push_back(work).map_err(SubmitError::backlog_full)
         })
     }
 

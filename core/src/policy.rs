@@ -28,28 +28,7 @@ use core::ops::Deref;
 use core::time::Duration;
 
 use crate::sync::{const_unless_loom, Section};
-
-/// A monotonic clock: time since an arbitrary, fixed origin. It never goes backwards.
-///
-/// The std backend's clock reads `Instant`; an RTOS port reads its tick counter; tests use a
-/// [`ManualClock`].
-pub trait Clock: Send + Sync {
-    /// The time since the clock's origin.
-    fn now(&self) -> Duration;
-}
-
-impl<C: Clock + ?Sized> Clock for &C {
-    fn now(&self) -> Duration {
-        (**self).now()
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<C: Clock + ?Sized> Clock for alloc::sync::Arc<C> {
-    fn now(&self) -> Duration {
-        (**self).now()
-    }
-}
+use crate::Clock;
 
 /// A clock that moves only when told to, for deterministic tests.
 ///

@@ -1,31 +1,4 @@
-//! Task results: [`Team::spawn`] runs a closure on a Team and gives back a [`JoinHandle`], a
-//! runtime-agnostic [`Future`] of the closure's result (Twisted's `deferToThread`).
-//!
-//! The handle needs only `alloc`: it is woken through the awaiting task's [`Waker`], so it
-//! works under any executor (tokio, smol, `futures::executor::block_on`, an RTOS's async
-//! executor). With `std` it also has a blocking [`JoinHandle::join`].
-//!
-//! # Cancellation
-//!
-//! [`JoinHandle::cancel`] stops work that has not started: the closure is dropped without
-//! running and its place in the Team's backlog is freed at once. Work that has started runs
-//! to completion, because a thread cannot be interrupted; `cancel` then returns `false` and
-//! the handle still delivers the result.
-//!
-//! # Dropping a handle detaches the work
-//!
-//! As with `std::thread::JoinHandle` and tokio's, dropping a `JoinHandle` does not cancel
-//! anything: the work still runs and its result is dropped. Call [`JoinHandle::cancel`]
-//! first if the work is no longer wanted.
-//!
-//! # Panics in spawned work
-//!
-//! With `std`, a panic in the closure is caught and delivered to the handle as
-//! [`TaskError::Panicked`], with its payload; the Team's failure hook does not hear of it and
-//! [`Statistics::failures`](crate::Statistics::failures) does not count it. If the handle was
-//! dropped before the panic, nobody could observe it there, so it goes to the Team's failure
-//! hook and is counted, as for any other work. Without `std` a panic does not unwind, so
-//! `Panicked` never happens.
+//! Task results: [`JoinHandle`] and [`TaskError`] (see `JoinHandle`'s documentation).
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -39,7 +12,28 @@ use crate::team::SelfLink;
 use crate::{BoxedWork, Coordinate, ExclusiveWorker, Failure, Job, Statistics, Storage, SubmitError, Team, Worker};
 
 /// Why a [`JoinHandle`] (or a scoped handle) has no value.
+///
+/// `Send + Sync + 'static` and a [`std::error::Error`](core::error::Error), so `?` takes it
+/// into `anyhow::Error` or `Box<dyn Error + Send + Sync>`; a panic's [`Failure`] is its
+/// [`source`](core::error::Error::source).
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::TaskError;
+///
+/// fn report(err: &TaskError) -> String {
+///     match err {
+///         TaskError::Panicked(failure) => format!("panicked: {}", failure.message().unwrap_or("?")),
+///         other => other.to_string(),
+///     }
+/// }
+/// let err = TaskError::from_panic(Box::new("boom"));
+/// assert_eq!(report(&err), "panicked: boom");
+/// assert!(std::error::Error::source(&err).is_some());
+/// assert_eq!(report(&TaskError::Cancelled), "the work was cancelled before it started");
+/// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum TaskError {
     /// The work was cancelled before it started (by [`JoinHandle::cancel`], or because it
     /// was dropped unrun, e.g. reclaimed from a quit Team and discarded). It never ran.
@@ -47,11 +41,26 @@ pub enum TaskError {
     /// The work panicked (only with `std`; without it a panic does not unwind). The
     /// [`Failure`] holds the payload.
     Panicked(Failure),
+    /// A blocking [`join`](JoinHandle::join) found the work waiting on a Team that has no
+    /// worker and may create none (its limit or `max` is 0: a `ThreadPool` that was never
+    /// started, for one), so it would have waited forever. The work was cancelled: it never
+    /// ran and will not.
+    Unrunnable,
 }
 
 impl TaskError {
     /// A `Panicked` error carrying a caught panic's `payload` (for backends that run work
     /// themselves).
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::TaskError;
+    ///
+    /// let payload = std::panic::catch_unwind(|| panic!("oops")).unwrap_err();
+    /// let err = TaskError::from_panic(payload);
+    /// assert!(err.is_panic());
+    /// assert_eq!(err.to_string(), "work panicked: oops");
+    /// ```
     #[cfg(feature = "std")]
     pub fn from_panic(payload: Box<dyn core::any::Any + Send + 'static>) -> Self {
         Self::Panicked(Failure::from_panic(payload))
@@ -86,11 +95,23 @@ impl fmt::Display for TaskError {
         match self {
             Self::Cancelled => f.write_str("the work was cancelled before it started"),
             Self::Panicked(failure) => fmt::Display::fmt(failure, f),
+            Self::Unrunnable => f.write_str(
+                "the work could never run: its Team has no worker and may create none (its limit \
+                 or maximum is 0, as in a ThreadPool that was not started), so it was cancelled \
+                 instead of waiting forever",
+            ),
         }
     }
 }
 
-impl core::error::Error for TaskError {}
+impl core::error::Error for TaskError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Panicked(failure) => Some(failure),
+            _ => None,
+        }
+    }
+}
 
 /// Where a spawned closure is in its life.
 enum Stage<F, T> {
@@ -120,6 +141,9 @@ struct Inner<F, T> {
 /// The completion cell shared by the boxed work and the handle.
 struct Task<F, T> {
     inner: Section<Inner<F, T>>,
+    /// The span current where the work was spawned: the work runs inside it.
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
 }
 
 /// What a handle needs from its task, with the closure's type erased.
@@ -142,6 +166,8 @@ impl<F, T> Task<F, T> {
                 work_alive: true,
                 work_addr: 0,
             }),
+            #[cfg(feature = "tracing")]
+            span: tracing::Span::current(),
         }
     }
 
@@ -250,12 +276,16 @@ impl<F: FnOnce() -> T, T> Runner<F, T> {
             }
         });
         let Some(f) = f else { return };
+        #[cfg(feature = "tracing")]
+        let entered = self.task.span.enter();
         #[cfg(feature = "std")]
         // Unwind safety: like `std::thread::spawn`, the closure's state is not observed
         // after a panic except through the payload, which goes to the handle.
         let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(f)).map_err(TaskError::from_panic);
         #[cfg(not(feature = "std"))]
         let result = Ok(f());
+        #[cfg(feature = "tracing")]
+        drop(entered);
 
         let (unwanted, waker) = self.task.inner.with(|inner| {
             if inner.detached {
@@ -294,11 +324,54 @@ fn work_addr(work: &BoxedWork) -> usize {
     ptr.cast::<()>().addr()
 }
 
-/// The result of work given to [`Team::spawn`]: a [`Future`] of `Result<T, TaskError>`
-/// that any executor can await, and with `std` a blocking [`join`](JoinHandle::join).
+/// The result of work given to [`Team::spawn`] (or a pool's `spawn`): a runtime-agnostic
+/// [`Future`] of `Result<T, TaskError>` (Twisted's `deferToThread`), and with `std` a
+/// blocking [`join`](JoinHandle::join).
 ///
-/// Dropping the handle detaches the work (it still runs); [`cancel`](JoinHandle::cancel)
-/// stops work that has not started. See the [module documentation](crate::task).
+/// The handle needs only `alloc`: it is woken through the awaiting task's [`Waker`], so it
+/// works under any executor (tokio, smol, `futures::executor::block_on`, an RTOS's async
+/// executor). With `std` it also has a blocking [`JoinHandle::join`].
+///
+/// # Cancellation
+///
+/// [`JoinHandle::cancel`] stops work that has not started: the closure is dropped without
+/// running and its place in the Team's backlog is freed at once. Work that has started runs
+/// to completion, because a thread cannot be interrupted; `cancel` then returns `false` and
+/// the handle still delivers the result.
+///
+/// # Dropping a handle detaches the work
+///
+/// As with `std::thread::JoinHandle` and tokio's, dropping a `JoinHandle` does not cancel
+/// anything: the work still runs and its result is dropped. Call [`JoinHandle::cancel`]
+/// first if the work is no longer wanted.
+///
+/// # Panics in spawned work
+///
+/// With `std`, a panic in the closure is caught and delivered to the handle as
+/// [`TaskError::Panicked`], with its payload; the Team's failure hook does not hear of it and
+/// [`Statistics::failures`](crate::Statistics::failures) does not count it. If the handle was
+/// dropped before the panic, nobody could observe it there, so it goes to the Team's failure
+/// hook and is counted, as for any other work. Without `std` a panic does not unwind, so
+/// `Panicked` never happens.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Coordinate, Job, TeamBuilder};
+/// use threadteam::workers::{create_memory_worker, BoxedWork};
+///
+/// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
+/// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).coordinator(coordinator).build();
+///
+/// let kept = team.spawn(|| "ran").unwrap();
+/// let dropped = team.spawn(|| "never runs").unwrap();
+/// assert!(dropped.cancel()); // still queued: it will not run
+/// coordinate.perform_all();
+/// work.perform_all();
+/// assert_eq!(kept.join().unwrap(), "ran");
+/// assert!(matches!(dropped.join(), Err(threadteam::TaskError::Cancelled)));
+/// # coordinate.perform_all();
+/// ```
 ///
 /// # Panics
 /// Polling it again after it returned `Ready` panics, as futures may.
@@ -343,9 +416,14 @@ impl<T> JoinHandle<T> {
 
     /// Blocks the calling thread until the work has finished, and returns its result.
     ///
+    /// Work that could never run is not waited for: if, when `join` is called, the Team has
+    /// no worker and may create none (its limit or `max` is 0, as in a `ThreadPool` that was
+    /// not started; see [`Team::is_stalled`]), the work is cancelled and `join` returns
+    /// [`TaskError::Unrunnable`]. A Team whose workers are merely all busy is waited for.
+    ///
     /// # Errors
     /// [`TaskError::Panicked`] if the work panicked, [`TaskError::Cancelled`] if it was
-    /// cancelled before it started.
+    /// cancelled before it started, [`TaskError::Unrunnable`] as above.
     ///
     /// # Panics
     /// If the handle already returned its result as a future.
@@ -356,8 +434,15 @@ impl<T> JoinHandle<T> {
         loop {
             match Pin::new(&mut self).poll(&mut cx) {
                 Poll::Ready(result) => return result,
-                // A spurious unpark just polls again.
-                Poll::Pending => std::thread::park(),
+                Poll::Pending => {
+                    // Only work still in the backlog can be cancelled: if a worker took it
+                    // meanwhile (the Team was just given room), its result is waited for.
+                    if self.team.as_ref().is_some_and(SelfLink::stalled) && self.cancel() {
+                        return Err(TaskError::Unrunnable);
+                    }
+                    // A spurious unpark just polls again.
+                    std::thread::park();
+                }
             }
         }
     }
@@ -411,7 +496,7 @@ where
 {
     /// Runs `f` on the Team, like [`submit`](Worker::submit), and returns a handle to its
     /// result: a [`Future`] for any executor, with `std` also a blocking
-    /// [`join`](JoinHandle::join). See the [`task`](crate::task) module for cancellation,
+    /// [`join`](JoinHandle::join). See [`JoinHandle`] for cancellation,
     /// detaching and panics.
     ///
     /// ```

@@ -203,12 +203,13 @@ fn full_backlog_hands_work_back() {
         team.submit(FnWork::new(gated, 1 << n)).unwrap();
     }
     let s = team.statistics();
-    let refused = team.submit(FnWork::new(gated, 1 << 20)).unwrap_err();
-    let back = refused.is_backlog_full() && refused.work().arg == 1 << 20;
+    let mut refused = team.submit(FnWork::new(gated, 1 << 20)).unwrap_err();
+    let arg = refused.work_mut().arg;
+    let back = refused.is_backlog_full() && arg == 1 << 20;
     check(
         "a full backlog hands work back",
         back && s.busy_workers == LIMIT && s.backlogged == BACKLOG && s.idle_workers == 0,
-        format!("{s:?}; refused: {refused:?} carrying arg {:#x}", refused.work().arg),
+        format!("{s:?}; refused: {refused:?} carrying arg {arg:#x}"),
     );
 
     for _ in 0..LIMIT + BACKLOG {

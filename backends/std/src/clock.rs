@@ -10,8 +10,8 @@ use threadteam_core::Clock;
 /// [`Instant`]: monotonic, and the same for every `StdClock`.
 ///
 /// ```
-/// use threadteam_core::Clock;
-/// use threadteam_std::StdClock;
+/// use threadteam::port::Clock;
+/// use threadteam::port::StdClock;
 ///
 /// let (a, b) = (StdClock::new(), StdClock::new());
 /// let t = a.now();

@@ -10,8 +10,8 @@ use threadteam_core::ThreadFactory;
 /// optional stack size. A refused spawn is a [`SpawnError`], never a panic.
 ///
 /// ```
-/// use threadteam_core::ThreadFactory;
-/// use threadteam_std::StdThreadFactory;
+/// use threadteam::port::ThreadFactory;
+/// use threadteam::StdThreadFactory;
 ///
 /// let factory = StdThreadFactory::new().name_prefix("io").stack_size(256 * 1024);
 /// let handle = factory.start(|| assert_eq!(std::thread::current().name(), Some("io-1"))).unwrap();

@@ -12,7 +12,7 @@
 //! | [`scope`], [`Scope`], [`ScopedJoinHandle`] | work that borrows from the caller's stack (like `std::thread::scope`) |
 //!
 //! ```
-//! use threadteam_std::ThreadPool;
+//! use threadteam::ThreadPool;
 //! use std::sync::atomic::{AtomicUsize, Ordering};
 //! use std::sync::Arc;
 //!

@@ -16,11 +16,24 @@ use threadteam_core::{
     ThreadFactory, ThreadTeam, ThreadTeamBuilder, Worker,
 };
 
-use crate::report::{call_hook, default_panic_hook, default_spawn_error_hook};
+use crate::report::{boxed_in_current_span, call_hook, default_panic_hook, default_spawn_error_hook, in_current_span};
 use crate::{Scope, SpawnError, StdClock, StdSignal, StdThreadFactory};
 
 /// The Team inside a [`Pool`]: thread workers sleeping on [`StdSignal`]s, coordinated
-/// under the caller's lock ([`StdLock`](threadteam_core::StdLock)).
+/// under the caller's lock ([`StdLock`](threadteam_core::port::StdLock)). Name it as
+/// `Arc<StdTeam>`; it is what [`pool()`] returns and what [`Pool::team`] shares.
+///
+/// ```
+/// use std::sync::Arc;
+/// use threadteam::{pool, StdTeam, StdThreadFactory, Worker};
+///
+/// struct Service {
+///     team: Arc<StdTeam>,
+/// }
+/// let service = Service { team: pool(|| 2, StdThreadFactory::new()) };
+/// service.team.submit(Box::new(|| println!("on a pool thread"))).unwrap();
+/// service.team.quit().unwrap();
+/// ```
 pub type StdTeam = ThreadTeam<StdSignal>;
 
 type PanicHook = Box<dyn Fn(&Failure) + Send + Sync>;
@@ -48,7 +61,7 @@ type Limit = Box<dyn FnMut() -> usize + Send>;
 ///   after shutdown began is refused and handed back.
 ///
 /// ```
-/// use threadteam_std::Pool;
+/// use threadteam::Pool;
 ///
 /// let pool = Pool::new();
 /// let answer = pool.spawn(|| 6 * 7).unwrap();
@@ -111,7 +124,9 @@ struct Running(Arc<Threads>);
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.0.running.fetch_sub(1, Ordering::AcqRel);
+        let _running = self.0.running.fetch_sub(1, Ordering::AcqRel) - 1;
+        #[cfg(feature = "tracing")]
+        tracing::debug!(target: "threadteam", threads_running = _running, "thread exits");
     }
 }
 
@@ -141,6 +156,13 @@ impl ThreadFactory for Tracking {
         match (threads.spawn)(body) {
             Ok(handle) => {
                 threads.started.fetch_add(1, Ordering::AcqRel);
+                #[cfg(feature = "tracing")]
+                tracing::debug!(
+                    target: "threadteam",
+                    thread = handle.thread().name().unwrap_or("<unnamed>"),
+                    threads_running = threads.running.load(Ordering::Acquire),
+                    "thread started"
+                );
                 // Threads that have returned need no join; dropping their handles frees
                 // them. Joining here would wait, with this lock held, for their
                 // thread-local destructors, which may want it (or the Team).
@@ -160,7 +182,16 @@ impl ThreadFactory for Tracking {
 }
 
 impl Pool {
-    /// A pool with the defaults of [`PoolBuilder::new`].
+    /// A pool with the defaults of [`PoolBuilder::new`]: adaptive, no hard cap, threads
+    /// named `threadteam-N`.
+    ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::new();
+    /// pool.execute(|| println!("hello from a pool thread")).unwrap();
+    /// pool.join(); // the work runs, then the threads return
+    /// ```
     ///
     /// # Panics
     /// If the OS refuses the pool's timer thread, as [`std::thread::spawn`] panics; use
@@ -169,13 +200,31 @@ impl Pool {
         Self::builder().build().unwrap_or_else(|e| panic!("threadteam: could not start the pool: {e}"))
     }
 
-    /// A builder: sizes, policy, thread names and stack size, hooks.
+    /// A builder: sizes, policy, thread names and stack size, hooks (see [`PoolBuilder`]).
+    ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::builder().capped(4).name("cpu").build().unwrap();
+    /// assert_eq!(pool.policy().max, Some(4));
+    /// ```
     pub fn builder() -> PoolBuilder {
         PoolBuilder::new()
     }
 
     /// Runs `f` on a pool thread. A panic in `f` is caught, counted and reported to the
-    /// panic hook; the thread keeps serving.
+    /// panic hook; the thread keeps serving. With the `tracing` feature, `f` runs inside the
+    /// span that is current here.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::new();
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.execute(move || tx.send(6 * 7).unwrap()).unwrap();
+    /// assert_eq!(rx.recv().unwrap(), 42);
+    /// ```
     ///
     /// # Errors
     /// [`SubmitError::AlreadyQuit`] after [`quit`](Worker::quit) or shutdown, carrying the
@@ -184,13 +233,26 @@ impl Pool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.team.submit(Box::new(f))
+        self.team.submit(in_current_span(f))
     }
 
     /// Runs `f` on a pool thread and returns a handle to its result: a
     /// [`Future`](core::future::Future) that any executor can await, or
     /// [`join`](threadteam_core::JoinHandle::join) it. Cancel it while it waits for a thread;
-    /// dropping it detaches. A panic in `f` goes to the handle. See [`threadteam_core::task`].
+    /// dropping it detaches. A panic in `f` goes to the handle. See
+    /// [`JoinHandle`](threadteam_core::JoinHandle). With the `tracing` feature, `f` runs
+    /// inside the span that is current here.
+    ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// let pool = Pool::new();
+    /// let answer = pool.spawn(|| 6 * 7)?;
+    /// assert_eq!(answer.join()?, 42); // or `answer.await` in async code
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`SubmitError::AlreadyQuit`] after quit, carrying `f`, unrun.
@@ -205,17 +267,39 @@ impl Pool {
     /// Runs `f` with a [`Scope`] whose work may borrow from the caller, on this pool's
     /// threads: see [`scope`](crate::scope).
     ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::new();
+    /// let mut halves = [10, 20, 30];
+    /// pool.scope(|s| {
+    ///     for half in halves.iter_mut() {
+    ///         s.spawn(move || *half /= 2);
+    ///     }
+    /// });
+    /// assert_eq!(halves, [5, 10, 15]);
+    /// ```
+    ///
     /// # Panics
     /// As [`scope`](crate::scope): a panic in `f`, or an unjoined one in scoped work, is
     /// resumed once all scoped work has finished.
     pub fn scope<'env, F, R>(&'env self, f: F) -> R
     where
-        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env, StdTeam>) -> R,
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> R,
     {
         crate::scope(&*self.team, f)
     }
 
-    /// The policy the pool is sized by.
+    /// The policy the pool is sized by: its current `min`, `max` (if any), `burst`, growth
+    /// interval and keep-alive.
+    ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::builder().min(1).max(8).build().unwrap();
+    /// let policy = pool.policy();
+    /// assert_eq!((policy.min, policy.max), (1, Some(8)));
+    /// ```
     pub fn policy(&self) -> GrowthPolicy {
         self.team.policy()
     }
@@ -223,15 +307,45 @@ impl Pool {
     /// Resizes the pool by a new policy: threads above the new `max` retire (idle ones now,
     /// busy ones when they finish), waiting work is served under the new limits, threads
     /// are started up to the new `min`, idle ones beyond it age out by the new keep-alive.
+    /// With the `tracing` feature, the new sizes are an info event.
+    ///
+    /// ```
+    /// use threadteam::{GrowthPolicy, Pool};
+    ///
+    /// let pool = Pool::new();
+    /// pool.set_policy(GrowthPolicy::capped(2).min(1)).unwrap();
+    /// assert_eq!(pool.statistics().workers(), 1); // `min` is started at once
+    /// ```
     ///
     /// # Errors
     /// [`AlreadyQuit`] after quit.
+    ///
+    /// # Panics
+    /// If the policy paces growth or ages threads out and the pool was built without
+    /// (a policy that needed) a clock: see [`Team::set_policy`](threadteam_core::team::Team::set_policy).
     pub fn set_policy(&self, policy: GrowthPolicy) -> Result<(), AlreadyQuit> {
-        self.team.set_policy(policy)
+        self.team.set_policy(policy)?;
+        #[cfg(feature = "tracing")]
+        tracing::info!(
+            target: "threadteam",
+            min = policy.min,
+            max = policy.max,
+            burst = policy.burst,
+            "pool resized"
+        );
+        Ok(())
     }
 
-    /// The Team, shared: to submit from inside work, or to [`grow`](threadteam_core::Team::grow),
-    /// [`shrink`](threadteam_core::Team::shrink) or [`pump`](threadteam_core::Team::pump) it.
+    /// The Team, shared: to submit from inside work, or to [`grow`](threadteam_core::team::Team::grow),
+    /// [`shrink`](threadteam_core::team::Team::shrink) or [`pump`](threadteam_core::team::Team::pump) it.
+    ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::builder().capped(4).build().unwrap();
+    /// pool.team().grow(2).unwrap(); // two threads now, before any work
+    /// assert_eq!(pool.statistics().idle_workers, 2);
+    /// ```
     pub fn team(&self) -> &Arc<StdTeam> {
         &self.team
     }
@@ -241,12 +355,26 @@ impl Pool {
     /// not run because no thread could be started for it (Twisted silently drops it).
     /// Calling it again returns an empty `Vec` once the threads are gone.
     ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::new();
+    /// pool.execute(|| ()).unwrap();
+    /// let unrun = pool.shutdown();
+    /// assert!(unrun.is_empty()); // every item ran
+    /// assert!(pool.execute(|| ()).unwrap_err().is_already_quit());
+    /// ```
+    ///
     /// Called from one of the pool's own threads (from work), it cannot wait for that
     /// thread, which would be waiting for itself: it only begins the shutdown (new work is
     /// refused, the backlog still drains) and returns an empty `Vec` at once.
     #[must_use = "the work that could not run is handed back; drop it to discard it"]
     pub fn shutdown(&self) -> Vec<BoxedWork> {
-        let _ = self.team.quit();
+        let _first = self.team.quit().is_ok();
+        #[cfg(feature = "tracing")]
+        if _first {
+            tracing::info!(target: "threadteam", "pool shutting down");
+        }
         if self.threads.is_own_thread() {
             return Vec::new();
         }
@@ -281,6 +409,21 @@ impl Pool {
     /// Shuts the pool down and waits: returns once every accepted item has run and every
     /// thread has returned (see [`shutdown`](Pool::shutdown)); work that could not run at
     /// all is dropped.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::new();
+    /// let done = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..10 {
+    ///     let done = Arc::clone(&done);
+    ///     pool.execute(move || { done.fetch_add(1, Ordering::Relaxed); }).unwrap();
+    /// }
+    /// pool.join();
+    /// assert_eq!(done.load(Ordering::Relaxed), 10);
+    /// ```
     pub fn join(self) {
         drop(self.shutdown());
     }
@@ -292,6 +435,15 @@ impl Pool {
 
     /// The pool's counts: workers, backlog, threads, panics, sizes. Exact when the pool is
     /// quiescent; while work moves, each count is a value it really had.
+    ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::builder().min(2).build().unwrap();
+    /// let s = pool.statistics();
+    /// assert_eq!((s.workers(), s.busy_workers, s.panics), (2, 0, 0));
+    /// println!("{s}"); // idle 2 · busy 0 · backlog 0 · threads 3
+    /// ```
     pub fn statistics(&self) -> PoolStatistics {
         let team = self.team.statistics();
         let threads = &*self.threads;
@@ -341,7 +493,7 @@ impl Worker<BoxedWork> for Pool {
     /// # Errors
     /// [`SubmitError::AlreadyQuit`] after quit, carrying the work.
     fn submit(&self, work: BoxedWork) -> Result<(), SubmitError<BoxedWork>> {
-        self.team.submit(work)
+        self.team.submit(boxed_in_current_span(work))
     }
 
     /// Begins the shutdown without waiting: new work is refused, accepted work still runs,
@@ -430,7 +582,7 @@ impl fmt::Display for PoolStatistics {
 ///
 /// ```
 /// use std::time::Duration;
-/// use threadteam_std::Pool;
+/// use threadteam::Pool;
 ///
 /// // Adaptive, with a floor and a safety cap.
 /// let io = Pool::builder()
@@ -467,7 +619,14 @@ impl Default for PoolBuilder {
 impl PoolBuilder {
     /// The defaults of [`GrowthPolicy::new`] (min 0, growth interval 500 ms, keep-alive
     /// 10 s, no max), with `burst` at the available parallelism (1 if unknown); threads
-    /// named `threadteam-N`; the default hooks.
+    /// named `threadteam-N`; the default hooks. The same as [`Pool::builder`].
+    ///
+    /// ```
+    /// use threadteam::PoolBuilder;
+    ///
+    /// let policy = PoolBuilder::new().growth_policy();
+    /// assert_eq!((policy.min, policy.max), (0, None));
+    /// ```
     pub fn new() -> Self {
         let burst = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         Self {
@@ -584,10 +743,24 @@ impl PoolBuilder {
     /// Starts the pool: its timer thread (if the policy paces growth or ages threads out),
     /// then its `min` threads.
     ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// # fn main() -> Result<(), threadteam::SpawnError> {
+    /// let pool = Pool::builder().min(1).name("io").build()?;
+    /// assert_eq!(pool.statistics().workers(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`SpawnError`] if the timer thread cannot be started. Worker threads that cannot be
     /// started are not an error: their work waits and the pool retries.
+    ///
+    /// # Panics
+    /// If the `max` is 0: such a pool could never run anything.
     pub fn build(self) -> Result<Pool, SpawnError> {
+        assert_ne!(self.policy.max, Some(0), "threadteam: a pool with a maximum of 0 threads could never run work");
         let spawn = self.spawn.unwrap_or_else(|| {
             let threads = self.threads;
             Box::new(move |main| threads.start(main))
@@ -642,8 +815,8 @@ impl fmt::Debug for PoolBuilder {
 /// (use a [`Pool`], which does, for that).
 ///
 /// ```
-/// use threadteam_core::Worker;
-/// use threadteam_std::{pool, StdThreadFactory};
+/// use threadteam::Worker;
+/// use threadteam::{pool, StdThreadFactory};
 /// use std::sync::mpsc;
 ///
 /// let team = pool(|| 4, StdThreadFactory::new().name_prefix("doc"));

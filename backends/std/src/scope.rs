@@ -22,7 +22,7 @@ use threadteam_core::{BoxedWork, TaskError, Worker};
 /// of scoped work has finished.
 ///
 /// ```
-/// use threadteam_std::{pool, scope, StdThreadFactory};
+/// use threadteam::{pool, scope, StdThreadFactory};
 ///
 /// let pool = pool(|| 2, StdThreadFactory::new());
 /// let mut numbers = vec![1, 2, 3, 4];
@@ -38,13 +38,13 @@ use threadteam_core::{BoxedWork, TaskError, Worker};
 /// Neither a handle nor a borrow of something that dies inside the scope can escape it:
 ///
 /// ```compile_fail
-/// # use threadteam_std::{pool, scope, StdThreadFactory};
+/// # use threadteam::{pool, scope, StdThreadFactory};
 /// # let pool = pool(|| 1, StdThreadFactory::new());
 /// let handle = scope(&*pool, |s| s.spawn(|| 1)); // the handle would outlive its scope
 /// ```
 ///
 /// ```compile_fail,E0373
-/// # use threadteam_std::{pool, scope, StdThreadFactory};
+/// # use threadteam::{pool, scope, StdThreadFactory};
 /// # let pool = pool(|| 1, StdThreadFactory::new());
 /// scope(&*pool, |s| {
 ///     let local = vec![1];
@@ -82,7 +82,7 @@ where
 /// The handle [`scope`] gives its closure, to spawn borrowing work.
 ///
 /// `'scope` is the lifetime of the scope itself; `'env` that of what the work may borrow.
-pub struct Scope<'scope, 'env: 'scope, Wk: ?Sized> {
+pub struct Scope<'scope, 'env: 'scope, Wk: ?Sized = crate::StdTeam> {
     data: Arc<ScopeData>,
     worker: &'env Wk,
     // Invariant in both lifetimes, as in `std::thread::Scope`, so neither can be shrunk
@@ -97,7 +97,17 @@ where
 {
     /// Hands `f` to the scope's worker. `f` may borrow anything that outlives the scope;
     /// its result can be taken with [`ScopedJoinHandle::join`], and otherwise is dropped
-    /// before [`scope`] returns.
+    /// before [`scope`] returns. With the `tracing` feature, `f` runs inside the span that
+    /// is current here.
+    ///
+    /// ```
+    /// use threadteam::Pool;
+    ///
+    /// let pool = Pool::new();
+    /// let text = String::from("borrowed");
+    /// let len = pool.scope(|s| s.spawn(|| text.len()).join().unwrap());
+    /// assert_eq!(len, 8);
+    /// ```
     ///
     /// # Panics
     /// If the worker refuses the work (it has quit, or a fixed-capacity queue is full).
@@ -111,7 +121,12 @@ where
         self.data.started();
         // Boxed on its own so that the closure below captures a `Box`, not `f`'s references
         // directly: see `ScopedRun`.
-        let run = Box::new(ScopedRun { f, sender: Sender { packet: Arc::clone(&packet), sent: false } });
+        let run = Box::new(ScopedRun {
+            #[cfg(feature = "tracing")]
+            span: tracing::Span::current(),
+            f,
+            sender: Sender { packet: Arc::clone(&packet), sent: false },
+        });
         let work: Box<dyn FnOnce() + Send + 'scope> = Box::new(move || run.call());
         // SAFETY: only the lifetime changes (`'scope` to `'static`); the layout of a boxed
         // trait object does not depend on it. The erased box may be used only while what
@@ -274,7 +289,8 @@ impl<T> Drop for Packet<T> {
         let slot = std::mem::replace(self.result.get_mut().unwrap_or_else(PoisonError::into_inner), Slot::Taken);
         let panic = match slot {
             Slot::Done(Err(TaskError::Panicked(failure))) => Some(failure.into_payload()),
-            Slot::Done(Err(TaskError::Cancelled)) => {
+            // Scoped work ends only as run or dropped unrun (`Unrunnable` is for task handles).
+            Slot::Done(Err(_)) => {
                 Some(Box::new("threadteam: scoped work was dropped without running") as Box<dyn Any + Send>)
             }
             // The result borrows from the scope: drop it before releasing the scope. Its
@@ -323,6 +339,9 @@ impl<T> Drop for Sender<T> {
 /// out into a local, and only `f`'s own call, which ends before the release, receives it.
 /// (std's scoped threads use the unstable `MaybeDangling` for the same reason.)
 struct ScopedRun<F, T> {
+    /// Where the work was spawned: it runs inside this span.
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
     f: F,
     sender: Sender<T>,
 }
@@ -331,9 +350,16 @@ impl<F: FnOnce() -> T, T> ScopedRun<F, T> {
     // The box is the point: see above.
     #[allow(clippy::boxed_local)]
     fn call(self: Box<Self>) {
+        #[cfg(feature = "tracing")]
+        let ScopedRun { span, f, mut sender } = *self;
+        #[cfg(not(feature = "tracing"))]
         let ScopedRun { f, mut sender } = *self;
+        #[cfg(feature = "tracing")]
+        let entered = span.enter();
         // Unwind safety: as for `std::thread::scope`, the payload is all that is observed.
         let result = catch_unwind(AssertUnwindSafe(f)).map_err(TaskError::from_panic);
+        #[cfg(feature = "tracing")]
+        drop(entered);
         sender.send(result);
         // Dropping `sender` here may release the scope: nothing borrowed is in use now.
         drop(sender);

@@ -4,7 +4,7 @@
 //! | ThreadPool | Pool |
 //! |---|---|
 //! | the sizes | a hard-capped policy: `min` kept, up to `max` created at once |
-//! | before [`start`](ThreadPool::start) | a limit of 0: work waits in the backlog |
+//! | before [`start`](ThreadPool::start) | a limit of 0: work waits in the backlog; a blocking join on it fails at once ([`TaskError::Unrunnable`](threadteam_core::TaskError::Unrunnable)) |
 //! | [`start`](ThreadPool::start), [`adjust_pool_size`](ThreadPool::adjust_pool_size) | [`set_policy`](Pool::set_policy): above `max` retire, serve the backlog, grow to `min` |
 //! | [`call_in_thread`](ThreadPool::call_in_thread) | [`execute`](Pool::execute) |
 //! | [`stop`](ThreadPool::stop) | [`shutdown`](Pool::shutdown): drain, join every thread, hand back what could not run |
@@ -18,12 +18,16 @@ use std::thread::JoinHandle;
 
 use threadteam_core::{AlreadyQuit, BoxedWork, Failure, GrowthPolicy, SubmitError, ThreadFactory};
 
-use crate::{Pool, PoolBuilder, PoolStatistics, Scope, SpawnError, StdTeam};
+use crate::{Pool, PoolBuilder, PoolStatistics, Scope, SpawnError};
 
 /// A pool of OS threads with a minimum and a maximum size, started and stopped as a whole:
 /// the equivalent of Twisted's `twisted.python.threadpool.ThreadPool`, over a [`Pool`].
 ///
 /// - Work submitted before [`start`](Self::start) is held, and runs once the pool starts.
+///   Waiting for it before then would wait forever, so a blocking
+///   [`JoinHandle::join`](threadteam_core::JoinHandle::join) on it cancels it and returns
+///   [`TaskError::Unrunnable`](threadteam_core::TaskError::Unrunnable), and
+///   [`scope`](Self::scope) panics. (A pool without a start step: [`Pool`].)
 /// - Threads are created on demand, up to `max`; [`start`](Self::start) creates `min` at
 ///   once. They are named `threadteam-N` (see [`ThreadPoolBuilder::name`]).
 /// - [`stop`](Self::stop) lets the backlog drain, joins every thread the pool created, and
@@ -45,7 +49,7 @@ use crate::{Pool, PoolBuilder, PoolStatistics, Scope, SpawnError, StdTeam};
 /// takes `&self`. A program that needs no start/stop lifecycle uses a [`Pool`] directly.
 ///
 /// ```
-/// use threadteam_std::ThreadPool;
+/// use threadteam::ThreadPool;
 /// use std::sync::mpsc;
 ///
 /// let pool = ThreadPool::new(0, 4);
@@ -82,13 +86,31 @@ impl ThreadPool {
     /// A stopped-until-[`start`](Self::start)ed pool of at least `min` and at most `max`
     /// threads, with the default names, stack size and hooks (see [`ThreadPool::builder`]).
     ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(1, 4);
+    /// pool.start().unwrap();
+    /// assert_eq!((pool.min(), pool.max()), (1, 4));
+    /// pool.call_in_thread(|| println!("on a pool thread")).unwrap();
+    /// drop(pool.stop());
+    /// ```
+    ///
     /// # Panics
-    /// If `min > max`.
+    /// If `min > max`, or `max` is 0 (such a pool could never run anything).
     pub fn new(min: usize, max: usize) -> Self {
         Self::builder().min(min).max(max).build()
     }
 
-    /// A builder for a pool with a chosen name, stack size, thread factory or hooks.
+    /// A builder for a pool with a chosen name, stack size, thread factory or hooks (see
+    /// [`ThreadPoolBuilder`]).
+    ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::builder().min(2).max(8).name("io").build();
+    /// assert_eq!((pool.min(), pool.max()), (2, 8));
+    /// ```
     pub fn builder() -> ThreadPoolBuilder {
         ThreadPoolBuilder::new()
     }
@@ -96,6 +118,18 @@ impl ThreadPool {
     /// Starts the pool: creates `min` threads, then serves the work submitted so far with
     /// as many threads as it needs, up to `max` (Twisted #8090). Starting a started pool
     /// only re-applies the sizes.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(2, 4);
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.call_in_thread(move || tx.send("ran").unwrap()).unwrap(); // held until start
+    /// pool.start().unwrap();
+    /// assert_eq!(rx.recv().unwrap(), "ran");
+    /// assert_eq!(pool.statistics().workers(), 2); // `min` is kept
+    /// ```
     ///
     /// # Errors
     /// [`AlreadyQuit`] after [`stop`](Self::stop): a pool cannot be restarted.
@@ -107,6 +141,54 @@ impl ThreadPool {
         self.sizes.started.store(true, Ordering::Release);
         // The backlog first: the workers made for it count towards `min`.
         self.pool.set_policy(self.sizes.policy())
+    }
+
+    /// The minimum size: the threads [`start`](Self::start) creates and the pool keeps
+    /// (Twisted's `min`).
+    pub fn min(&self) -> usize {
+        self.sizes.min.load(Ordering::Acquire)
+    }
+
+    /// The maximum size: the most threads the pool runs at once (Twisted's `max`).
+    pub fn max(&self) -> usize {
+        self.sizes.max.load(Ordering::Acquire)
+    }
+
+    /// Sets the minimum size, keeping the maximum: [`adjust_pool_size`](Self::adjust_pool_size)
+    /// with the current `max` (Twisted's `adjustPoolsize(minthreads=min)`).
+    ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(0, 8);
+    /// pool.start().unwrap();
+    /// pool.set_min(3);
+    /// assert_eq!((pool.min(), pool.max(), pool.statistics().workers()), (3, 8, 3));
+    /// ```
+    ///
+    /// # Panics
+    /// If `min` is greater than the maximum.
+    pub fn set_min(&self, min: usize) {
+        let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        self.resize(min, self.max());
+    }
+
+    /// Sets the maximum size, keeping the minimum: [`adjust_pool_size`](Self::adjust_pool_size)
+    /// with the current `min` (Twisted's `adjustPoolsize(maxthreads=max)`).
+    ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(1, 8);
+    /// pool.set_max(2);
+    /// assert_eq!((pool.min(), pool.max()), (1, 2));
+    /// ```
+    ///
+    /// # Panics
+    /// If `max` is 0 or less than the minimum.
+    pub fn set_max(&self, max: usize) {
+        let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        self.resize(self.min(), max);
     }
 
     /// Whether [`start`](Self::start) has been called (and [`stop`](Self::stop) has not).
@@ -122,7 +204,15 @@ impl ThreadPool {
     /// Runs `f` on a pool thread (after the pool starts, if it has not yet).
     ///
     /// A panic in `f` is caught, counted and reported to the panic hook; the thread keeps
-    /// serving.
+    /// serving. With the `tracing` feature, `f` runs inside the span that is current here.
+    ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(1, 2);
+    /// pool.start().unwrap();
+    /// pool.call_in_thread(|| println!("on a pool thread")).unwrap();
+    /// ```
     ///
     /// # Errors
     /// [`SubmitError::AlreadyQuit`] after [`stop`](Self::stop), carrying the work (boxed):
@@ -140,6 +230,17 @@ impl ThreadPool {
     /// A panic in `f` goes to `on_result`, not to the panic hook; it is still counted in
     /// [`PoolStatistics::panics`]. A panic in `on_result` is caught and reported to the
     /// hook like any panic in work.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(1, 2);
+    /// pool.start().unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.call_in_thread_with_callback(move |result| tx.send(result.is_ok()).unwrap(), || 2 + 2).unwrap();
+    /// assert!(rx.recv().unwrap());
+    /// ```
     ///
     /// # Errors
     /// [`SubmitError::AlreadyQuit`] after [`stop`](Self::stop), carrying the work (`f` and
@@ -162,13 +263,15 @@ impl ThreadPool {
 
     /// Runs `f` on a pool thread and returns a handle to its result: a [`Future`] that any
     /// executor can await, or [`join`](threadteam_core::JoinHandle::join) it. Cancel it while it waits for a
-    /// thread; dropping it detaches. See [`threadteam_core::task`].
+    /// thread; dropping it detaches. See [`JoinHandle`](threadteam_core::JoinHandle).
+    /// Joining it before the pool is [started](Self::start) does not wait forever: see
+    /// [`TaskError::Unrunnable`](threadteam_core::TaskError::Unrunnable).
     ///
     /// A panic in `f` goes to the handle, not to the panic hook, and is not counted in
     /// [`PoolStatistics::panics`], unless the handle was dropped first.
     ///
     /// ```
-    /// use threadteam_std::ThreadPool;
+    /// use threadteam::ThreadPool;
     ///
     /// let pool = ThreadPool::new(1, 2);
     /// pool.start().unwrap();
@@ -190,16 +293,37 @@ impl ThreadPool {
     }
 
     /// Runs `f` with a [`Scope`] whose work may borrow from the caller, on this pool's
-    /// threads: see [`scope`](crate::scope). Before [`start`](Self::start), scoped work
-    /// waits (and so does this call) until another thread starts the pool.
+    /// threads: see [`scope`](crate::scope). The pool must be [started](Self::start):
+    /// scoped work on a pool that is not would never run, and `scope` would wait for it
+    /// forever.
+    ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(0, 4);
+    /// pool.start().unwrap();
+    /// let mut squares = [1, 2, 3];
+    /// pool.scope(|s| {
+    ///     for n in squares.iter_mut() {
+    ///         s.spawn(move || *n *= *n);
+    ///     }
+    /// });
+    /// assert_eq!(squares, [1, 4, 9]);
+    /// ```
     ///
     /// # Panics
-    /// As [`scope`](crate::scope): a panic in `f`, or an unjoined one in scoped work, is
-    /// resumed once all scoped work has finished.
+    /// If the pool has not been started (or has been stopped: its work is refused), before
+    /// `f` runs. As [`scope`](crate::scope): a panic in `f`, or an unjoined one in scoped
+    /// work, is resumed once all scoped work has finished.
     pub fn scope<'env, F, R>(&'env self, f: F) -> R
     where
-        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env, StdTeam>) -> R,
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> R,
     {
+        assert!(
+            self.sizes.started.load(Ordering::Acquire),
+            "threadteam: ThreadPool::scope on a pool that was never started: its scoped work could never run; call start() first"
+        );
+        assert!(!self.is_stopped(), "threadteam: ThreadPool::scope on a stopped pool: its work would be refused");
         self.pool.scope(f)
     }
 
@@ -209,11 +333,25 @@ impl ThreadPool {
     /// [`start`](Self::start) or after [`stop`](Self::stop) it only records the sizes
     /// (Twisted #7011).
     ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(0, 4);
+    /// pool.start().unwrap();
+    /// pool.adjust_pool_size(2, 6);
+    /// assert_eq!((pool.min(), pool.max(), pool.statistics().workers()), (2, 6, 2));
+    /// ```
+    ///
     /// # Panics
-    /// If `min > max`.
+    /// If `min > max`, or `max` is 0 (the pool could never run anything).
     pub fn adjust_pool_size(&self, min: usize, max: usize) {
-        assert!(min <= max, "threadteam: the minimum pool size ({min}) is greater than the maximum ({max})");
         let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        self.resize(min, max);
+    }
+
+    /// `adjust_pool_size`, with `sizing` held.
+    fn resize(&self, min: usize, max: usize) {
+        check_sizes(min, max);
         self.sizes.min.store(min, Ordering::Release);
         self.sizes.max.store(max, Ordering::Release);
         if self.is_started() {
@@ -234,6 +372,19 @@ impl ThreadPool {
     /// A later `stop` (or the drop) from another thread waits for the rest.
     ///
     /// Like Twisted's, `stop` waits for running work: it blocks as long as some work does.
+    ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(0, 2);
+    /// pool.call_in_thread(|| println!("never started: never run")).unwrap();
+    /// let unrun = pool.stop();
+    /// assert_eq!(unrun.len(), 1); // handed back, not dropped
+    /// for work in unrun {
+    ///     work(); // run it here instead, or drop it
+    /// }
+    /// ```
+    #[must_use = "the work that could not run is handed back; drop it to discard it"]
     pub fn stop(&self) -> Vec<BoxedWork> {
         self.sizes.stopped.store(true, Ordering::Release);
         // The limit stays as it is while stopping, so the backlog drains at full speed.
@@ -242,6 +393,15 @@ impl ThreadPool {
 
     /// The pool's counts: workers, backlog, threads, panics, sizes. Exact when the pool is
     /// quiescent; while work moves, each count is a value it really had.
+    ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(2, 4);
+    /// pool.start().unwrap();
+    /// let s = pool.statistics();
+    /// assert_eq!((s.workers(), s.min, s.max), (2, 2, Some(4)));
+    /// ```
     pub fn statistics(&self) -> PoolStatistics {
         let mut stats = self.pool.statistics();
         stats.min = self.sizes.min.load(Ordering::Acquire);
@@ -273,7 +433,7 @@ impl fmt::Debug for ThreadPool {
 /// factory), and the panic and spawn-error hooks.
 ///
 /// ```
-/// use threadteam_std::ThreadPool;
+/// use threadteam::ThreadPool;
 ///
 /// let pool = ThreadPool::builder()
 ///     .min(1)
@@ -301,7 +461,14 @@ impl Default for ThreadPoolBuilder {
 
 impl ThreadPoolBuilder {
     /// Twisted's defaults: at least 5 and at most 20 threads, named `threadteam-N`, with
-    /// the platform's stack size and the default hooks.
+    /// the platform's stack size and the default hooks. The same as [`ThreadPool::builder`].
+    ///
+    /// ```
+    /// use threadteam::ThreadPoolBuilder;
+    ///
+    /// let pool = ThreadPoolBuilder::new().build();
+    /// assert_eq!((pool.min(), pool.max()), (5, 20));
+    /// ```
     pub fn new() -> Self {
         Self { min: 5, max: 20, pool: PoolBuilder::new() }
     }
@@ -365,15 +532,18 @@ impl ThreadPoolBuilder {
 
     /// The pool, not yet started: no thread exists until [`start`](ThreadPool::start).
     ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// let pool = ThreadPool::builder().max(4).build();
+    /// assert!(!pool.is_started());
+    /// assert_eq!(pool.statistics().threads_running, 0);
+    /// ```
+    ///
     /// # Panics
-    /// If `min > max`.
+    /// If `min > max`, or `max` is 0 (the pool could never run anything).
     pub fn build(self) -> ThreadPool {
-        assert!(
-            self.min <= self.max,
-            "threadteam: the minimum pool size ({}) is greater than the maximum ({})",
-            self.min,
-            self.max
-        );
+        check_sizes(self.min, self.max);
         let sizes = Arc::new(Sizes {
             min: AtomicUsize::new(self.min),
             max: AtomicUsize::new(self.max),
@@ -390,6 +560,12 @@ impl ThreadPoolBuilder {
         let pool = pool.unwrap_or_else(|e| unreachable!("a capped pool starts no thread when built: {e}"));
         ThreadPool { pool, sizes, sizing: Mutex::new(()) }
     }
+}
+
+/// The sizes a ThreadPool may have.
+fn check_sizes(min: usize, max: usize) {
+    assert!(min <= max, "threadteam: the minimum pool size ({min}) is greater than the maximum ({max})");
+    assert!(max > 0, "threadteam: a ThreadPool with a maximum of 0 threads could never run work");
 }
 
 impl fmt::Debug for ThreadPoolBuilder {

@@ -29,8 +29,8 @@ static WORKER_THREADS: LazyLock<StdThreadFactory> =
 /// [`SpawnError`] when the OS refuses the thread.
 ///
 /// ```
-/// use threadteam_core::Worker;
-/// use threadteam_std::thread_worker;
+/// use threadteam::Worker;
+/// use threadteam::workers::thread_worker;
 /// use std::sync::{Arc, Mutex};
 ///
 /// let (worker, thread) = thread_worker::<Box<dyn FnOnce() + Send>>().unwrap();

@@ -209,6 +209,6 @@ fn a_thread_pool_spawns_and_scopes() {
         }
     });
     assert_eq!(data, [2, 3, 4]);
-    pool.stop();
+    assert!(pool.stop().is_empty());
     assert!(pool.spawn(|| ()).unwrap_err().is_already_quit());
 }

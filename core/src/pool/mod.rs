@@ -21,18 +21,18 @@ pub use thread_worker::ThreadWorker;
 
 use crate::team::CallerLock;
 use crate::{
-    BoxedWork, Clock, Coordinate, ExclusiveWorker, Failure, Growable, GrowthPolicy, Job, Signal, Statistics, Team,
-    TeamBuilder, ThreadFactory,
+    BoxedWork, Clock, Coordinate, ExclusiveWorker, Failure, GrowthPolicy, Job, Signal, Statistics, TeamBuilder,
+    ThreadFactory,
 };
 
 /// How a pool makes its workers: an unstarted [`ThreadWorker`] whose thread the pass's
 /// thread starts after the pass.
-pub type CreateThreadWorker<S> = Box<dyn FnMut(&Statistics) -> Option<ThreadWorker<Job<BoxedWork>, S>> + Send>;
+pub type CreateThreadWorker<S> = crate::team::CreateWorker<ThreadWorker<Job<BoxedWork>, S>>;
 
 /// The Team of a thread pool: [`ThreadWorker`]s sleeping on signals `S`, coordinated by `C`
 /// (the caller's lock unless the pool was given another coordinator), boxed work.
 pub type ThreadTeam<S, C = CallerLock<BoxedWork>> =
-    Team<BoxedWork, ThreadWorker<Job<BoxedWork>, S>, C, CreateThreadWorker<S>, Growable>;
+    crate::team::HeapTeam<BoxedWork, ThreadWorker<Job<BoxedWork>, S>, C>;
 
 /// A started thread pool: its Team, and the handle of its timer thread if its policy needs
 /// one (pacing growth, or idle threads ageing out).

@@ -177,7 +177,7 @@ impl<T, S: Signal> Worker<T> for ThreadWorker<T, S> {
         let shared = &self.handle.shared;
         let wake = shared.inbox.with(|inbox| {
             if inbox.quit {
-                return Err(SubmitError::AlreadyQuit(work));
+                return Err(SubmitError::already_quit(work));
             }
             inbox.items.push_back(work);
             Ok(core::mem::replace(&mut inbox.parked, false))

@@ -22,6 +22,60 @@ pub type DefaultLock = crate::CriticalSectionLock;
 /// `pool()` does when it is given no reactor.
 pub type CallerLock<W> = LockWorker<Coordinate<W>, DefaultLock>;
 
+/// How a Team made by [`TeamBuilder::build`] makes its workers: the `create_worker` closure,
+/// boxed, so the Team's type can be written down.
+#[cfg(feature = "alloc")]
+pub type CreateWorker<Wk> = alloc::boxed::Box<dyn FnMut(&Statistics) -> Option<Wk> + Send>;
+
+/// The type of a Team made by [`TeamBuilder::build`] (shared in an `Arc`): work `W`, workers
+/// `Wk`, coordinated by `C` (the caller's lock unless told otherwise), with growable
+/// storage. Name it in a struct as `Arc<HeapTeam<W, Wk>>`.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use std::sync::Arc;
+/// use threadteam::team::{HeapTeam, Job, TeamBuilder};
+/// use threadteam::workers::{BoxedWork, LockWorker};
+/// use threadteam::port::CriticalSectionLock;
+///
+/// type Inline = Arc<LockWorker<Job<BoxedWork>, CriticalSectionLock>>;
+/// struct Service {
+///     team: Arc<HeapTeam<BoxedWork, Inline>>,
+/// }
+/// let worker: Inline = Arc::new(LockWorker::new(CriticalSectionLock::new()));
+/// let service = Service { team: TeamBuilder::new(move |_| Some(Arc::clone(&worker))).build() };
+/// # let _ = service.team;
+/// ```
+#[cfg(feature = "alloc")]
+pub type HeapTeam<W, Wk, C = CallerLock<W>> = Team<W, Wk, C, CreateWorker<Wk>, crate::Growable>;
+
+/// The type of a Team of [memory workers](crate::workers::MemoryWorker), coordinated by one,
+/// as made for a step-by-step test with
+/// [`create_memory_worker`](crate::workers::create_memory_worker) and
+/// [`TeamBuilder::build`].
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use std::sync::Arc;
+/// use threadteam::team::{Coordinate, Job, MemoryTeam, TeamBuilder};
+/// use threadteam::workers::{create_memory_worker, BoxedWork, Perform};
+///
+/// struct Harness {
+///     team: Arc<MemoryTeam>,
+///     coordinate: Perform<Coordinate<BoxedWork>>,
+///     work: Perform<Job<BoxedWork>>,
+/// }
+///
+/// let (coordinator, coordinate) = create_memory_worker();
+/// let (worker, work) = create_memory_worker();
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).coordinator(coordinator).build();
+/// let harness = Harness { team, coordinate, work };
+/// # let _ = (harness.team, harness.coordinate, harness.work);
+/// ```
+#[cfg(feature = "alloc")]
+pub type MemoryTeam<W = crate::BoxedWork> =
+    HeapTeam<W, alloc::sync::Arc<crate::MemoryWorker<Job<W>>>, alloc::sync::Arc<crate::MemoryWorker<Coordinate<W>>>>;
+
 /// Builds a [`Team`]: its workers (`create_worker`), its coordinator, how it is sized
 /// ([`GrowthPolicy`], a limit function), the clock and timer of a policy that needs them,
 /// and who hears about failed work. Then [`build`](TeamBuilder::build) (an `Arc`, with
@@ -225,23 +279,32 @@ where
         Team::place(slot, || Team::build(coordinator, create_worker, config))
     }
 
-    /// The Team, shared, with [`Growable`](crate::Growable) storage.
+    /// The Team, shared, with [`Growable`](crate::team::Growable) storage. Its
+    /// `create_worker` is boxed, so its type can be named: [`HeapTeam<W, Wk, C>`](HeapTeam).
     ///
     /// # Panics
     /// If the policy needs a clock and none was given.
     #[cfg(feature = "alloc")]
-    pub fn build(self) -> alloc::sync::Arc<Team<W, Wk, C, F, crate::Growable>> {
+    pub fn build(self) -> alloc::sync::Arc<HeapTeam<W, Wk, C>> {
         let (coordinator, create_worker, config) = self.config();
+        let create_worker: CreateWorker<Wk> = alloc::boxed::Box::new(create_worker);
         Team::arc(Team::build(coordinator, create_worker, config))
     }
+}
 
+#[cfg(feature = "alloc")]
+impl<W, Wk, C> TeamBuilder<W, Wk, CreateWorker<Wk>, C>
+where
+    W: Work + Send + 'static,
+    Wk: Worker<Job<W>> + Send + 'static,
+    C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
+{
     /// Like [`build`](TeamBuilder::build), leaving the threads of workers made unstarted to
     /// `launcher`, which the thread that ran each pass calls after it (see the `pool` module).
-    #[cfg(feature = "alloc")]
     pub(crate) fn build_launching(
         self,
         launcher: alloc::sync::Arc<dyn crate::pool::Launch>,
-    ) -> alloc::sync::Arc<Team<W, Wk, C, F, crate::Growable>> {
+    ) -> alloc::sync::Arc<HeapTeam<W, Wk, C>> {
         let (coordinator, create_worker, config) = self.config();
         let mut team = Team::build(coordinator, create_worker, config);
         team.launcher = Some(launcher);

@@ -32,6 +32,9 @@ pub(crate) trait TeamLink<W>: Send + Sync {
     /// Removes the first backlogged item that `matches` (a task handle's cancel).
     #[cfg(feature = "alloc")]
     fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W>;
+    /// Whether waiting work cannot run (see `Team::is_stalled`), for a blocking join.
+    #[cfg(feature = "std")]
+    fn stalled(&self) -> bool;
     /// A worker finished an item: its next one, taken from the fast lane without
     /// coordinating, if there is one.
     #[cfg(feature = "std")]
@@ -83,6 +86,12 @@ impl<W> SelfLink<W> {
             #[cfg(feature = "alloc")]
             SelfLink::Weak(team) => team.upgrade().map(Link::Arc),
         }
+    }
+
+    /// Whether the Team still exists and its waiting work cannot run.
+    #[cfg(feature = "std")]
+    pub(crate) fn stalled(&self) -> bool {
+        self.get().is_some_and(|team| team.team().stalled())
     }
 
     /// Removes the first backlogged item that `matches`, if the Team still exists.

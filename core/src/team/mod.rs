@@ -61,7 +61,7 @@
 mod builder;
 pub mod bypass;
 mod event;
-mod failure;
+pub(crate) mod failure;
 mod link;
 mod state;
 mod stats;
@@ -71,15 +71,19 @@ use core::time::Duration;
 
 use crate::policy::{LimitFn, StaticOrArc};
 use crate::sync::{AtomicUsize, Claim, Ordering, Section};
-use crate::{
-    AlreadyQuit, Clock, ExclusiveWorker, GrowthPolicy, Lane, Queue, Quit, Signal, Storage, SubmitError, Work, Worker,
-};
+use crate::{AlreadyQuit, Clock, ExclusiveWorker, GrowthPolicy, Lane, Quit, Signal, SubmitError, Work, Worker};
 
+#[cfg(feature = "alloc")]
+pub use crate::pool::{pool, CreateThreadWorker, StartedThreadTeam, ThreadTeam, ThreadTeamBuilder};
+#[cfg(feature = "alloc")]
+pub use crate::storage::Growable;
+pub use crate::storage::{Fixed, Queue, Seq, Storage};
 pub use builder::{CallerLock, DefaultLock, TeamBuilder};
+#[cfg(feature = "alloc")]
+pub use builder::{CreateWorker, HeapTeam, MemoryTeam};
 use bypass::{Bypass, Gate};
 use event::{Effects, Event};
-pub use failure::Failure;
-use failure::Hook;
+use failure::{Failure, Hook};
 pub(crate) use link::SelfLink;
 pub use link::{Coordinate, Job};
 use link::{Link, TeamLink};
@@ -297,6 +301,30 @@ where
         stats
     }
 
+    /// Whether work waits that cannot run: no worker is alive, and the last request for
+    /// one was refused because none may exist (the policy's `max`, or the limit function,
+    /// is 0). Such work runs only once the limit is raised (and the Team
+    /// [pumped](Team::pump)), so a blocking [`JoinHandle::join`](crate::JoinHandle::join)
+    /// on it fails at once with [`TaskError::Unrunnable`](crate::TaskError::Unrunnable)
+    /// instead of waiting forever. As of the last coordinated event; never `true` while any
+    /// worker is alive, busy or not.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::team::{Coordinate, Job, TeamBuilder};
+    /// use threadteam::workers::{create_memory_worker, BoxedWork};
+    /// use threadteam::Worker;
+    ///
+    /// let (worker, _work) = create_memory_worker::<Job<BoxedWork>>();
+    /// let team = TeamBuilder::new(move |_| Some(worker.clone())).limit(|| 0).build();
+    /// assert!(!team.is_stalled());
+    /// team.submit(Box::new(|| ())).unwrap();
+    /// assert!(team.is_stalled()); // a limit of 0, and no worker
+    /// ```
+    pub fn is_stalled(&self) -> bool {
+        self.published.stalled.load(Ordering::Acquire)
+    }
+
     /// The policy the Team is sized by (the latest given to [`set_policy`](Team::set_policy)).
     pub fn policy(&self) -> GrowthPolicy {
         self.timing.with(|timing| timing.policy)
@@ -482,7 +510,7 @@ where
             Err(event) => event,
         };
         let Some(link) = self.self_link() else {
-            return Err(SubmitError::AlreadyQuit(event));
+            return Err(SubmitError::already_quit(event));
         };
         self.coordinator.submit(Coordinate::new(event, link)).map_err(|e| e.map(Coordinate::into_event))
     }
@@ -498,6 +526,7 @@ where
     ) {
         self.published.store(&state.statistics(Queue::len(waiting.plain())));
         self.published.store_finished(state.is_finished());
+        self.published.stalled.store(state.stalled(waiting), Ordering::Release);
         if self.clock.is_none() {
             return;
         }
@@ -745,6 +774,11 @@ where
     }
 
     #[cfg(feature = "std")]
+    fn stalled(&self) -> bool {
+        self.is_stalled()
+    }
+
+    #[cfg(feature = "std")]
     fn next_work(&self) -> Option<W> {
         self.bypass.next()
     }
@@ -780,7 +814,7 @@ where
     /// fixed-capacity backlog (or coordinator queue) has no room. Both carry the work.
     fn submit(&self, work: W) -> Result<(), SubmitError<W>> {
         if self.quit.is_set() {
-            return Err(SubmitError::AlreadyQuit(work));
+            return Err(SubmitError::already_quit(work));
         }
         // Straight into the lane while the gate is open; otherwise coordinated.
         let work = match self.bypass.submit(work) {
@@ -789,7 +823,7 @@ where
         };
         if self.capacity != usize::MAX && self.reserved.fetch_add(1, Ordering::AcqRel) >= self.capacity {
             self.reserved.fetch_sub(1, Ordering::AcqRel);
-            return Err(SubmitError::BacklogFull(work));
+            return Err(SubmitError::backlog_full(work));
         }
         self.send(Event::Submit(work)).map_err(|refused| {
             self.unreserve();

@@ -78,6 +78,10 @@ pub(crate) struct TeamState<W, Wk, S: Storage<W, Wk>> {
     /// waiting (a busy worker took its item at once) asks nothing, and that must not read
     /// as "a worker could be made".
     creation_refused: bool,
+    /// The last request for a worker was refused because no worker may exist at all (the
+    /// policy's `max` or the limit is 0). With no worker alive, waiting work then cannot run
+    /// until someone raises it (see `Team::is_stalled`).
+    no_capacity: bool,
     _work: core::marker::PhantomData<fn(W)>,
 }
 
@@ -96,6 +100,7 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             policy,
             last_created: None,
             creation_refused: false,
+            no_capacity: false,
             _work: core::marker::PhantomData,
         }
     }
@@ -141,6 +146,12 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
 
     pub(crate) fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// Whether waiting work cannot run: no worker is alive and the last request for one was
+    /// refused because none may exist (a `max` or limit of 0).
+    pub(crate) fn stalled(&self, waiting: &impl Waiting<W>) -> bool {
+        self.no_capacity && self.live() == 0 && !waiting.is_empty() && !self.finished
     }
 
     pub(crate) fn busy(&self) -> usize {
@@ -423,9 +434,16 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         } else {
             self.policy.below_max(live)
         };
-        if !allowed || fx.cap().is_some_and(|cap| live >= cap) {
+        if !allowed {
+            self.no_capacity = self.policy.max == Some(0);
             return None;
         }
+        let cap = fx.cap();
+        if cap.is_some_and(|cap| live >= cap) {
+            self.no_capacity = cap == Some(0);
+            return None;
+        }
+        self.no_capacity = false;
         let free = self.slots.as_slice().iter().position(Option::is_none);
         if free.is_none() && self.slots.push(None).is_err() {
             return None; // every fixed worker slot is in use

@@ -58,6 +58,7 @@ pub(crate) struct Published {
     pub(crate) high_water: AtomicUsize,
     pub(crate) failures: AtomicUsize,
     pub(crate) finished: AtomicBool,
+    pub(crate) stalled: AtomicBool,
 }
 
 impl Published {

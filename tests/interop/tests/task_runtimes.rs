@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use threadteam::{pool, StdSignal, StdThreadFactory, TaskError, ThreadTeam, Worker};
+use threadteam::{team::pool, StdSignal, StdThreadFactory, TaskError, ThreadTeam, Worker};
 
 fn threads(n: usize) -> Arc<ThreadTeam<StdSignal>> {
     pool::<StdSignal, _>(move || n, StdThreadFactory::new(), |_| ())

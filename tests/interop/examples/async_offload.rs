@@ -2,7 +2,7 @@
 //! a threadteam pool and await the results, first under tokio, then under
 //! `futures::executor::block_on`. The same `JoinHandle` future works under both.
 //!
-//! Run with `cargo run --example async_offload`.
+//! Run with `cargo run -p threadteam-interop --example async_offload`.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use threadteam::{pool, StdSignal, StdThreadFactory, ThreadTeam, Worker};
+use threadteam::Pool;
 
 /// Blocking work: read a file and hash its contents.
 fn hash_file(path: &Path) -> io::Result<u64> {
@@ -56,7 +56,7 @@ fn create_files(dir: &Path, count: usize) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Hashes every file on the pool and awaits the results, on whatever executor runs it.
-async fn hash_all(pool: &ThreadTeam<StdSignal>, files: &[PathBuf]) -> Vec<(PathBuf, u64)> {
+async fn hash_all(pool: &Pool, files: &[PathBuf]) -> Vec<(PathBuf, u64)> {
     // Start them all, then await each: the pool hashes in parallel meanwhile.
     let handles: Vec<_> = files
         .iter()
@@ -73,11 +73,10 @@ async fn hash_all(pool: &ThreadTeam<StdSignal>, files: &[PathBuf]) -> Vec<(PathB
     results
 }
 
-fn main() -> io::Result<()> {
+fn main() -> anyhow::Result<()> {
     let dir = TempDir::new()?;
     let files = create_files(&dir.0, 8)?;
-    let pool =
-        pool::<StdSignal, _>(|| 4, StdThreadFactory::new().name_prefix("hasher"), |failure| eprintln!("{failure}"));
+    let pool = Pool::builder().capped(4).name("hasher").build()?;
 
     // Under tokio: a current-thread runtime, whose only thread never blocks on a file.
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
@@ -103,11 +102,11 @@ fn main() -> io::Result<()> {
     println!("cancelled {cancelled} of {} hashes before they started", handles.len());
     for handle in handles {
         match handle.join() {
-            Ok(hash) => drop(hash),
+            Ok(hash) => drop(hash?),
             Err(e) => assert!(e.is_cancelled()),
         }
     }
 
-    pool.quit().expect("quit once");
+    pool.join();
     Ok(())
 }
