@@ -8,9 +8,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use threadteam::{
-    create_memory_worker, BoxedWork, Coordinate, Job, MemoryWorker, Perform, Statistics, TeamBuilder, Worker,
-};
+use threadteam::team::{Coordinate, Job, Statistics, TeamBuilder};
+use threadteam::workers::{create_memory_worker, BoxedWork, Perform};
+use threadteam::Worker;
 
 /// The work items record what ran, in order.
 fn note(log: &Arc<Mutex<Vec<String>>>, what: &str) -> BoxedWork {
@@ -31,7 +31,7 @@ fn main() {
     let workers: Arc<Mutex<Vec<Perform<Job<BoxedWork>>>>> = Arc::default();
     let made = Arc::clone(&workers);
     let limit = 2;
-    let team = TeamBuilder::new(move |stats: &Statistics| -> Option<Arc<MemoryWorker<Job<BoxedWork>>>> {
+    let team = TeamBuilder::new(move |stats| {
         if stats.workers() >= limit {
             return None;
         }

@@ -79,7 +79,7 @@ mod port {
     use core::time::Duration;
 
     use super::toy_os;
-    use threadteam::{RawLock, Signal, ThreadFactory};
+    use threadteam::port::{RawLock, Signal, ThreadFactory};
 
     /// Thread factory: one RTOS task per worker; a refused task is an error value.
     pub struct ToyFactory;
@@ -151,7 +151,9 @@ mod port {
 #[cfg(feature = "alloc")]
 fn main() {
     use std::sync::mpsc;
-    use threadteam::{LockWorker, ThreadTeamBuilder, Worker};
+    use threadteam::team::ThreadTeamBuilder;
+    use threadteam::workers::LockWorker;
+    use threadteam::Worker;
 
     // Ask for more workers than the kernel has tasks: creation fails, work waits, and the
     // tasks that do exist serve everything. The Team is coordinated under the port's own

@@ -1,5 +1,5 @@
-//! A `ThreadPool` runs a batch of blocking jobs (simulated I/O), with a live statistics
-//! line while it works and a summary at the end.
+//! A `Pool` runs a batch of blocking jobs (simulated I/O), with a live statistics line while
+//! it works and a summary at the end.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
-use threadteam::ThreadPool;
+use threadteam::Pool;
 
 const JOBS: u64 = 48;
 
@@ -24,21 +24,18 @@ fn blocking_job(job: u64) -> u64 {
 }
 
 fn main() {
-    let pool = ThreadPool::builder().min(2).max(8).name("quickstart").build();
-    pool.start().expect("a new pool starts");
+    // Up to 8 threads, created as work arrives (no start step), kept while idle.
+    let pool = Pool::builder().capped(8).name("quickstart").build().expect("no thread is started yet");
 
     let started = Instant::now();
     let done = Arc::new(AtomicUsize::new(0));
     let sum = Arc::new(AtomicU64::new(0));
     for job in 0..JOBS {
         let (done, sum) = (Arc::clone(&done), Arc::clone(&sum));
-        pool.call_in_thread_with_callback(
-            move |result: thread::Result<u64>| {
-                sum.fetch_add(result.expect("the job does not panic"), Ordering::Relaxed);
-                done.fetch_add(1, Ordering::Release);
-            },
-            move || blocking_job(job),
-        )
+        pool.execute(move || {
+            sum.fetch_add(blocking_job(job), Ordering::Relaxed);
+            done.fetch_add(1, Ordering::Release);
+        })
         .expect("the pool is running");
     }
 
@@ -58,7 +55,7 @@ fn main() {
         writeln!(out).expect("stdout is writable");
     }
 
-    let unrun = pool.stop(); // waits for every thread
+    let unrun = pool.shutdown(); // waits for every thread
     let elapsed = started.elapsed();
     let s = pool.statistics();
     let serial: u64 = (0..JOBS).map(|job| 20 + (job % 5) * 10).sum();

@@ -26,6 +26,10 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+// Links spell out the public paths (`[`Team`](team::Team)`); the short names would resolve
+// too, through the hidden re-exports of the older flat layout, which rustdoc then calls
+// redundant.
+#![allow(rustdoc::redundant_explicit_links)]
 
 #[cfg(feature = "std")]
 extern crate std;

@@ -69,7 +69,7 @@ pub trait Signal: Send + Sync {
 /// A monotonic clock: time since an arbitrary, fixed origin. It never goes backwards.
 ///
 /// The std backend's clock reads `Instant`; an RTOS port reads its tick counter; tests use a
-/// [`ManualClock`].
+/// [`ManualClock`](crate::policy::ManualClock).
 pub trait Clock: Send + Sync {
     /// The time since the clock's origin.
     fn now(&self) -> Duration;

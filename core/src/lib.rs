@@ -1,28 +1,26 @@
 //! The `no_std` core of **threadteam**: a Rust re-design of Twisted's `twisted._threads`.
 //!
 //! Everything that decides *what* runs *where* lives here, written once, with no threads
-//! and no allocator required:
+//! and no allocator required. Most programs use it through the `threadteam` crate, which
+//! adds OS threads and a ready-made pool and has the same module paths; examples here are
+//! written as `threadteam::...`, with a hidden `use threadteam_core as threadteam;`.
 //!
-//! | piece | what it is |
+//! | where | what |
 //! |---|---|
-//! | [`Worker`], [`ExclusiveWorker`] | accept work (`submit`, Twisted's `do`) and [`quit`](Worker::quit) |
-//! | [`SubmitError`], [`AlreadyQuit`] | refusals that hand the work back: nothing is silently dropped |
-//! | [`Quit`] | the one-shot quit flag |
-//! | [`LockWorker`] | runs work in the caller's thread under a [`RawLock`]; re-entrant work is queued, never nested |
-//! | [`MemoryWorker`] / `create_memory_worker` | records work; `perform` runs one item, for deterministic tests |
-//! | [`Team`] | idle workers, busy workers and a FIFO backlog behind one coordinator ([`team`] has the state table) |
-//! | [`ThreadFactory`], [`Signal`] | the seam a platform backend implements (std threads, RTOS tasks) |
-//! | `ThreadWorker`, `pool` | (with `alloc`) one thread and a queue; a Team of them capped by a limit function |
-//! | [`GrowthPolicy`], [`Clock`] | ([`policy`]) how a Team is sized: a hard cap, or no cap with growth paced beyond a burst and idle workers ageing out |
-//! | `Team::spawn`, `JoinHandle`, `TaskError` | (with `alloc`) run a closure, await its result on any executor, cancel it while queued |
+//! | the top level | [`Worker`], [`ExclusiveWorker`]: accept work (`submit`, Twisted's `do`) and [`quit`](Worker::quit); [`SubmitError`] (holding the work in a [`Refused`]) and [`AlreadyQuit`]: refusals that hand the work back; [`GrowthPolicy`]: how a Team is sized; [`Failure`]: a panic in work; `JoinHandle`, `TaskError` (with `alloc`): a spawned closure's result, on any executor |
+//! | [`team`] | the [`Team`](team::Team) (idle workers, busy workers, a FIFO backlog behind one coordinator; the module has the state table), [`TeamBuilder`](team::TeamBuilder), [`TeamSlot`](team::TeamSlot) and [`Fixed`](team::Fixed) storage for a Team without an allocator; with `alloc`, thread Teams over any [`ThreadFactory`](port::ThreadFactory) (`ThreadTeamBuilder`, Twisted's `pool`) and the type aliases `HeapTeam`, `MemoryTeam` |
+//! | [`workers`] | [`Work`](workers::Work) and [`FnWork`](workers::FnWork); [`LockWorker`](workers::LockWorker), which runs work in the caller under a lock; [`MemoryWorker`](workers::MemoryWorker), which records work until a test performs it; [`Quit`](workers::Quit); with `alloc`, `ThreadWorker` and `BoxedWork` |
+//! | [`port`] | the seam a platform implements: [`ThreadFactory`](port::ThreadFactory), [`Signal`](port::Signal), [`RawLock`](port::RawLock), [`Clock`](port::Clock), and [`CriticalSectionLock`](port::CriticalSectionLock) |
+//! | [`policy`] | what a [`GrowthPolicy`] decides from ([`Observation`](policy::Observation)), and a [`ManualClock`](policy::ManualClock) for tests |
 //!
 //! # Storage modes
 //!
 //! With neither `alloc` nor `std`, every queue is a [`heapless`] structure whose capacity is a
-//! const generic ([`Fixed`]), and a full queue hands the work back
-//! ([`SubmitError::BacklogFull`]). With `alloc`, [`Growable`] storage grows as needed and
-//! [`BoxedWork`] (a boxed `FnOnce`) is the usual work type. The state machine is the same
-//! code in both modes.
+//! const generic ([`Fixed`](team::Fixed)), and a full queue hands the work back
+//! ([`SubmitError::BacklogFull`]). With `alloc`, `Growable` storage grows as needed and
+//! `BoxedWork` (a boxed `FnOnce`) is the usual work type. The state machine is the same
+//! code in both modes. A Team without an allocator lives in a `static`
+//! ([`TeamBuilder::build_static`](team::TeamBuilder::build_static)).
 //!
 //! # Interrupt handlers and priorities
 //!
@@ -55,16 +53,22 @@
 //!
 //! # Features
 //!
-//! - `alloc`: boxed work, growable storage, thread pools ([`pool`](mod@pool): `ThreadWorker`, `ThreadTeamBuilder`, `pool()`), task handles.
+//! - `alloc`: boxed work, growable storage, thread Teams (`ThreadWorker`, `ThreadTeamBuilder`, `pool()`), task handles.
 //!   It needs `alloc::sync::Arc`, so compare-and-swap: not on Cortex-M0 (`thumbv6m`), where
 //!   the no-alloc configuration runs.
-//! - `std` (implies `alloc`): panics in work are caught and reported, [`StdLock`], the
+//! - `std` (implies `alloc`): panics in work are caught and reported, `StdLock`, the
 //!   Team's fast lane (`Ring`).
+//! - `tracing` (implies `std`): `Team::spawn`ed work runs inside the `tracing` span that was
+//!   current where it was spawned.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // `threadteam_loom` is the model tests' cfg, not something a user turns on: no badges for it.
 #![cfg_attr(docsrs, doc(auto_cfg(hide(threadteam_loom))))]
 #![forbid(unsafe_code)]
+// Links spell out the public paths (`[`Team`](team::Team)`); the short names would resolve
+// too, through the hidden re-exports of the older flat layout, which rustdoc then calls
+// redundant.
+#![allow(rustdoc::redundant_explicit_links)]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core, clippy::std_instead_of_alloc)]
 
 #[cfg(feature = "alloc")]
@@ -108,11 +112,10 @@ pub use task::{JoinHandle, TaskError};
 pub use team::failure::Failure;
 pub use worker::{ExclusiveWorker, Worker};
 
-/// Workers and what they run: the [`Work`](workers::Work) trait and its no-alloc and boxed
-/// forms, [`LockWorker`](workers::LockWorker) (a coordinator that runs work in the caller
-/// under a lock), [`MemoryWorker`](workers::MemoryWorker) (records work until a test
-/// performs it), the one-shot [`Quit`](workers::Quit) flag and, with `alloc`, the
-/// thread-backed `ThreadWorker`.
+/// Workers and what they run: the [`Work`] trait and its no-alloc and boxed forms,
+/// [`LockWorker`] (a coordinator that runs work in the caller under a lock),
+/// [`MemoryWorker`] (records work until a test performs it), the one-shot [`Quit`] flag
+/// and, with `alloc`, the thread-backed `ThreadWorker`.
 ///
 /// Every worker implements [`Worker`](crate::Worker); a Team's coordinator must also be an
 /// [`ExclusiveWorker`](crate::ExclusiveWorker).
@@ -130,10 +133,10 @@ pub mod workers {
 }
 
 /// The platform seam: what a port to an operating system or RTOS implements
-/// ([`ThreadFactory`](port::ThreadFactory), [`Signal`](port::Signal), a
-/// [`RawLock`](port::RawLock) if [`CriticalSectionLock`](port::CriticalSectionLock) does
-/// not suit, a [`Clock`](port::Clock) for adaptive sizing), and the implementations the core
-/// ships. The std backend adds OS threads, a signal and a clock.
+/// ([`ThreadFactory`], [`Signal`], a [`RawLock`] if [`CriticalSectionLock`] does not suit,
+/// a [`Clock`] for adaptive sizing), and the implementations the core ships. The std
+/// backend adds OS threads, a signal and a clock. The README's "Porting to another RTOS"
+/// has the contract; `examples/port_sketch.rs` implements it for a toy kernel.
 pub mod port {
     pub use crate::factory::{Clock, Signal, ThreadFactory};
     #[cfg(feature = "std")]

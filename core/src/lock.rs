@@ -5,7 +5,7 @@
 ///
 /// This is the porting surface for coordination: implement it over your RTOS mutex (with
 /// the current task handle as the holder) or use [`CriticalSectionLock`] or, with `std`,
-/// [`StdLock`].
+/// `StdLock`.
 ///
 /// Implementations must guarantee that two calls of `with` never run their closures at the
 /// same time, and that a call made from inside a running closure on the same thread returns

@@ -19,7 +19,7 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// a test by quitting the Team and performing until nothing is left.
 ///
 /// Without `alloc`, put one in a `static` and use `&'static MemoryWorker` as the worker;
-/// with `alloc`, [`create_memory_worker`] returns a shareable handle and a `perform`
+/// with `alloc`, `create_memory_worker` returns a shareable handle and a `perform`
 /// function, as in Twisted.
 pub struct MemoryWorker<T, Q = DefaultQueue<T>> {
     state: Section<State<Q>>,

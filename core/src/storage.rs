@@ -174,7 +174,7 @@ pub trait Storage<W, Wk> {
     /// Idle worker ids, each with the time it became idle; most recently idled last.
     type Ids: Seq<(usize, Duration)>;
     /// The [fast lane](crate::team#the-fast-lane) at the head of the backlog:
-    /// [`Ring`](crate::Ring) or [`NoLane`](crate::NoLane).
+    /// `Ring` (with `std`) or [`NoLane`](crate::team::bypass::NoLane).
     type Lane: Lane<W>;
 }
 

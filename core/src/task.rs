@@ -18,6 +18,8 @@ use crate::{BoxedWork, Coordinate, ExclusiveWorker, Failure, Job, Statistics, St
 /// [`source`](core::error::Error::source).
 ///
 /// ```
+/// # #[cfg(feature = "std")]
+/// # fn main() {
 /// # use threadteam_core as threadteam;
 /// use threadteam::TaskError;
 ///
@@ -31,6 +33,9 @@ use crate::{BoxedWork, Coordinate, ExclusiveWorker, Failure, Job, Statistics, St
 /// assert_eq!(report(&err), "panicked: boom");
 /// assert!(std::error::Error::source(&err).is_some());
 /// assert_eq!(report(&TaskError::Cancelled), "the work was cancelled before it started");
+/// # }
+/// # #[cfg(not(feature = "std"))]
+/// # fn main() {}
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
@@ -41,7 +46,7 @@ pub enum TaskError {
     /// The work panicked (only with `std`; without it a panic does not unwind). The
     /// [`Failure`] holds the payload.
     Panicked(Failure),
-    /// A blocking [`join`](JoinHandle::join) found the work waiting on a Team that has no
+    /// A blocking `join` (with `std`) found the work waiting on a Team that has no
     /// worker and may create none (its limit or `max` is 0: a `ThreadPool` that was never
     /// started, for one), so it would have waited forever. The work was cancelled: it never
     /// ran and will not.
@@ -326,11 +331,11 @@ fn work_addr(work: &BoxedWork) -> usize {
 
 /// The result of work given to [`Team::spawn`] (or a pool's `spawn`): a runtime-agnostic
 /// [`Future`] of `Result<T, TaskError>` (Twisted's `deferToThread`), and with `std` a
-/// blocking [`join`](JoinHandle::join).
+/// blocking `join`.
 ///
 /// The handle needs only `alloc`: it is woken through the awaiting task's [`Waker`], so it
 /// works under any executor (tokio, smol, `futures::executor::block_on`, an RTOS's async
-/// executor). With `std` it also has a blocking [`JoinHandle::join`].
+/// executor). With `std` it also has a blocking `join`.
 ///
 /// # Cancellation
 ///
@@ -355,6 +360,8 @@ fn work_addr(work: &BoxedWork) -> usize {
 /// `Panicked` never happens.
 ///
 /// ```
+/// # #[cfg(feature = "std")]
+/// # fn main() {
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Coordinate, Job, TeamBuilder};
 /// use threadteam::workers::{create_memory_worker, BoxedWork};
@@ -371,6 +378,9 @@ fn work_addr(work: &BoxedWork) -> usize {
 /// assert_eq!(kept.join().unwrap(), "ran");
 /// assert!(matches!(dropped.join(), Err(threadteam::TaskError::Cancelled)));
 /// # coordinate.perform_all();
+/// # }
+/// # #[cfg(not(feature = "std"))]
+/// # fn main() {}
 /// ```
 ///
 /// # Panics
@@ -495,11 +505,13 @@ where
     S::Lane: Send + Sync,
 {
     /// Runs `f` on the Team, like [`submit`](Worker::submit), and returns a handle to its
-    /// result: a [`Future`] for any executor, with `std` also a blocking
-    /// [`join`](JoinHandle::join). See [`JoinHandle`] for cancellation,
+    /// result: a [`Future`] for any executor, with `std` also a blocking `join`. See
+    /// [`JoinHandle`] for cancellation,
     /// detaching and panics.
     ///
     /// ```
+    /// # #[cfg(feature = "std")]
+    /// # fn main() {
     /// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder};
     ///
     /// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
@@ -510,6 +522,9 @@ where
     /// coordinate.perform(); // dispatch
     /// work.perform(); // run
     /// assert_eq!(handle.join().unwrap(), 42);
+    /// # }
+    /// # #[cfg(not(feature = "std"))]
+    /// # fn main() {}
     /// ```
     ///
     /// # Errors

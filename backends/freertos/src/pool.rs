@@ -14,12 +14,12 @@ pub type FreeRtosPool = ThreadTeam<FreeRtosSignal, LockWorker<Coordinate<BoxedWo
 
 /// A Team of FreeRTOS-task workers started through `factory`, never more than `limit()`
 /// alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
-/// [`threadteam_core::pool`]).
+/// [`threadteam_core::team::pool`]).
 ///
 /// Each worker is a task sleeping on its own [`FreeRtosSignal`]. When a worker cannot be
 /// made (the FreeRTOS heap has no room for its task or semaphore), `on_start_error` hears
 /// why, and the work stays in the backlog: the next submit, hand-back, `grow` or
-/// [`Team::pump`] tries again. Shrinking or quitting ends worker tasks: they return and
+/// [`Team::pump`](threadteam_core::team::Team::pump) tries again. Shrinking or quitting ends worker tasks: they return and
 /// are deleted.
 ///
 /// Call it, and use the pool, from FreeRTOS tasks of the factory's priority (see the

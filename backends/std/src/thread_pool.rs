@@ -535,7 +535,7 @@ impl ThreadPoolBuilder {
     /// ```
     /// use threadteam::ThreadPool;
     ///
-    /// let pool = ThreadPool::builder().max(4).build();
+    /// let pool = ThreadPool::builder().min(1).max(4).build();
     /// assert!(!pool.is_started());
     /// assert_eq!(pool.statistics().threads_running, 0);
     /// ```

@@ -1,4 +1,4 @@
-//! Thread pools: a [`Team`] of [`ThreadWorker`]s over a [`ThreadFactory`], built by
+//! Thread pools: a [`Team`](crate::team::Team) of [`ThreadWorker`]s over a [`ThreadFactory`], built by
 //! [`ThreadTeamBuilder`], with a timer thread when its policy needs one.
 //!
 //! Every pool is the same Team, configured differently: Twisted's hard-capped `pool(limit,
@@ -194,11 +194,11 @@ impl<F, S: Signal, C: fmt::Debug> fmt::Debug for ThreadTeamBuilder<F, S, C> {
 /// no pacing and no timer.
 ///
 /// `limit` is called at every attempt to create a worker, so the cap can change at any
-/// time; after raising it, [`Team::pump`] serves waiting work at once (otherwise the next
+/// time; after raising it, [`Team::pump`](crate::team::Team::pump) serves waiting work at once (otherwise the next
 /// coordinated submit or hand-back does: while every worker is busy, submits bypass the
 /// coordinator through the Team's [fast lane](crate::team::bypass), but never more than
 /// [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) in a row). Threads start lazily, on demand or by
-/// [`Team::grow`]. A thread the factory fails to start is as if the limit were reached: the
+/// [`Team::grow`](crate::team::Team::grow). A thread the factory fails to start is as if the limit were reached: the
 /// work stays in the backlog and creation is tried again later. Each worker's thread sleeps
 /// on a fresh `S::default()`; the coordinator is the caller's lock ([`CallerLock`]).
 ///

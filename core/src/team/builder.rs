@@ -8,11 +8,11 @@ use super::{Config, Coordinate, Failure, Job, Statistics, Team, TeamSlot};
 use crate::policy::{LimitFn, StaticOrArc};
 use crate::{Clock, ExclusiveWorker, GrowthPolicy, LockWorker, Signal, Storage, Work, Worker};
 
-/// The lock a Team's coordinator takes by default: [`StdLock`](crate::StdLock) with `std`,
+/// The lock a Team's coordinator takes by default: `StdLock` with `std`,
 /// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
 #[cfg(feature = "std")]
 pub type DefaultLock = crate::StdLock;
-/// The lock a Team's coordinator takes by default: [`StdLock`](crate::StdLock) with `std`,
+/// The lock a Team's coordinator takes by default: `StdLock` with `std`,
 /// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
 #[cfg(not(feature = "std"))]
 pub type DefaultLock = crate::CriticalSectionLock;
@@ -78,7 +78,7 @@ pub type MemoryTeam<W = crate::BoxedWork> =
 
 /// Builds a [`Team`]: its workers (`create_worker`), its coordinator, how it is sized
 /// ([`GrowthPolicy`], a limit function), the clock and timer of a policy that needs them,
-/// and who hears about failed work. Then [`build`](TeamBuilder::build) (an `Arc`, with
+/// and who hears about failed work. Then `build` (an `Arc`, with
 /// `alloc`) or [`build_static`](TeamBuilder::build_static) (a [`TeamSlot`], no allocator).
 ///
 /// `create_worker` is called in the coordinator with the current statistics, whenever the
@@ -88,6 +88,8 @@ pub type MemoryTeam<W = crate::BoxedWork> =
 /// Deterministic tests coordinate on a memory worker and perform every step:
 ///
 /// ```
+/// # #[cfg(feature = "alloc")]
+/// # fn main() {
 /// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder, Worker};
 ///
 /// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
@@ -99,6 +101,9 @@ pub type MemoryTeam<W = crate::BoxedWork> =
 /// work.perform(); // it runs, and asks to be handed back
 /// coordinate.perform(); // the hand-back
 /// assert_eq!(team.statistics().idle_workers, 1);
+/// # }
+/// # #[cfg(not(feature = "alloc"))]
+/// # fn main() {}
 /// ```
 ///
 /// Without an allocator, the Team lives in a static [`TeamSlot`]:

@@ -3,18 +3,20 @@
 use core::fmt;
 
 /// A failed work item, as given to the failure hook (and inside
-/// [`TaskError::Panicked`](crate::TaskError::Panicked)).
+/// `TaskError::Panicked`, with `alloc`).
 ///
 /// With `std`, a failure is a panic caught around the item; [`message`](Failure::message)
 /// and [`payload_is`](Failure::payload_is) look at its payload by reference (as a hook
-/// must), [`into_payload`](Failure::into_payload) hands it back, e.g. to resume the panic.
+/// must), `into_payload` hands it back, e.g. to resume the panic.
 /// Without `std` a panic aborts, so no failure is ever reported.
 ///
-/// A `Failure` is `Send + Sync` (so is a [`TaskError`](crate::TaskError) holding one), though
+/// A `Failure` is `Send + Sync` (so is a `TaskError` holding one), though
 /// a panic payload is only `Send`: a string payload, which almost every panic has, is kept
 /// as a string; any other payload is kept where only `into_payload` reaches it.
 ///
 /// ```
+/// # #[cfg(feature = "std")]
+/// # fn main() {
 /// # use threadteam_core as threadteam;
 /// use std::sync::{Arc, Mutex};
 /// use threadteam::team::{Coordinate, Job, TeamBuilder};
@@ -39,6 +41,9 @@ use core::fmt;
 /// work.perform_all();
 /// assert_eq!(*seen.lock().unwrap(), [(Some("disk full".to_string()), false), (None, true)]);
 /// # coordinate.perform_all();
+/// # }
+/// # #[cfg(not(feature = "std"))]
+/// # fn main() {}
 /// ```
 pub struct Failure {
     #[cfg(feature = "std")]
@@ -87,9 +92,11 @@ impl Failure {
     }
 
     /// Whether the panic payload is a `T`: `&'static str` or `String` for `panic!` with a
-    /// message, or the value given to [`std::panic::panic_any`].
+    /// message, or the value given to `std::panic::panic_any`.
     ///
     /// ```
+    /// # #[cfg(feature = "std")]
+    /// # fn main() {
     /// # use threadteam_core as threadteam;
     /// use threadteam::TaskError;
     ///
@@ -97,6 +104,9 @@ impl Failure {
     /// let TaskError::Panicked(failure) = &err else { unreachable!() };
     /// assert!(failure.payload_is::<u16>());
     /// assert!(!failure.payload_is::<String>());
+    /// # }
+    /// # #[cfg(not(feature = "std"))]
+    /// # fn main() {}
     /// ```
     pub fn payload_is<T: core::any::Any>(&self) -> bool {
         #[cfg(feature = "std")]

@@ -13,7 +13,7 @@
 //! | `submit(w)` | `w` joins the back of the backlog; then **pump** |
 //! | **pump** | while backlog: pop an idle worker, or create one (`create_worker` → `None` stops), and dispatch the oldest item to it (`busy += 1`) |
 //! | hand-back (a worker finished its item) | `busy -= 1`; then, in priority order: the backlog's oldest item goes to this same worker, then **pump** · quitting → retire it · `debt > 0` → `debt -= 1`, retire it · else it becomes idle |
-//! | start failed (a worker [`pool()`](crate::pool()) created could not start its thread; see below) | like a refused dispatch: `busy -= 1`, the worker retires, its item returns to the front of the backlog; idle workers serve it, but none is created until the next event |
+//! | start failed (a worker of a thread Team (`ThreadTeamBuilder`, `pool()`) created could not start its thread; see below) | like a refused dispatch: `busy -= 1`, the worker retires, its item returns to the front of the backlog; idle workers serve it, but none is created until the next event |
 //! | `grow(n)` | cancel up to `n` units of debt; create the rest, each served like a hand-back |
 //! | `shrink(n)` | per unit: retire the coldest idle worker, else `debt += 1` while `debt < busy` |
 //! | `quit()` | `quitting`; retire every idle worker; **finish** |
@@ -29,7 +29,7 @@
 //! backlogged items carry time stamps from the [`Clock`], and after every
 //! event the Team publishes its [next deadline](Team::next_deadline) for a timer.
 //!
-//! The thread pools ([`ThreadTeamBuilder`](crate::ThreadTeamBuilder), [`pool()`](crate::pool()))
+//! The thread Teams (`ThreadTeamBuilder`, `pool()`, with `alloc`)
 //! create workers unstarted and start their threads after the pass that created them, on
 //! the thread that ran it, outside the coordinator: starting a thread is slow, and every
 //! hand-back waits for the coordinator. Until its thread starts, such a worker counts as
@@ -126,7 +126,7 @@ struct PassState<W, Wk, F, S: Storage<W, Wk>> {
 
 /// A composite [`Worker`]: a pool of workers behind a serialising coordinator.
 ///
-/// - `W`: the work ([`BoxedWork`](crate::BoxedWork) with `alloc`, [`FnWork`](crate::FnWork)
+/// - `W`: the work (`BoxedWork` with `alloc`, [`FnWork`](crate::workers::FnWork)
 ///   or your own [`Work`] type without);
 /// - `Wk`: a worker of [`Job<W>`](Job): a `ThreadWorker`, an RTOS task worker, a memory
 ///   worker in tests;
@@ -135,13 +135,15 @@ struct PassState<W, Wk, F, S: Storage<W, Wk>> {
 ///   in tests;
 /// - `F`: `create_worker`, called in the coordinator with the current statistics; `None`
 ///   means "no worker now" and leaves work in the backlog;
-/// - `S`: the [`Storage`]: [`Fixed`](crate::Fixed) capacities or [`Growable`](crate::Growable).
+/// - `S`: the [`Storage`]: [`Fixed`] capacities, or `Growable` with `alloc`.
 ///
 /// A Team is made by a [`TeamBuilder`]: shared in an `Arc` (with `alloc`), or placed in a
 /// static [`TeamSlot`] without an allocator. See the [module documentation](self)
 /// for the state machine.
 ///
 /// ```
+/// # #[cfg(feature = "alloc")]
+/// # fn main() {
 /// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder, Worker};
 /// use std::sync::{Arc, Mutex};
 ///
@@ -160,6 +162,9 @@ struct PassState<W, Wk, F, S: Storage<W, Wk>> {
 /// let s = team.statistics();
 /// assert_eq!((s.idle_workers, s.busy_workers, s.backlogged), (1, 0, 0));
 /// assert_eq!(*log.lock().unwrap(), ["ran"]);
+/// # }
+/// # #[cfg(not(feature = "alloc"))]
+/// # fn main() {}
 /// ```
 pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     quit: Quit,
@@ -304,12 +309,14 @@ where
     /// Whether work waits that cannot run: no worker is alive, and the last request for
     /// one was refused because none may exist (the policy's `max`, or the limit function,
     /// is 0). Such work runs only once the limit is raised (and the Team
-    /// [pumped](Team::pump)), so a blocking [`JoinHandle::join`](crate::JoinHandle::join)
-    /// on it fails at once with [`TaskError::Unrunnable`](crate::TaskError::Unrunnable)
+    /// [pumped](Team::pump)), so a blocking `JoinHandle::join` (with `std`) on it fails at
+    /// once with `TaskError::Unrunnable`
     /// instead of waiting forever. As of the last coordinated event; never `true` while any
     /// worker is alive, busy or not.
     ///
     /// ```
+    /// # #[cfg(feature = "alloc")]
+    /// # fn main() {
     /// # use threadteam_core as threadteam;
     /// use threadteam::team::{Coordinate, Job, TeamBuilder};
     /// use threadteam::workers::{create_memory_worker, BoxedWork};
@@ -320,6 +327,9 @@ where
     /// assert!(!team.is_stalled());
     /// team.submit(Box::new(|| ())).unwrap();
     /// assert!(team.is_stalled()); // a limit of 0, and no worker
+    /// # }
+    /// # #[cfg(not(feature = "alloc"))]
+    /// # fn main() {}
     /// ```
     pub fn is_stalled(&self) -> bool {
         self.published.stalled.load(Ordering::Acquire)

@@ -29,7 +29,7 @@ pub struct Statistics {
     /// The most workers alive at once.
     pub high_water: usize,
     /// Work items that failed (panicked) so far and were reported to the failure hook. A
-    /// panic in [`Team::spawn`](crate::Team::spawn)ed work goes to its `JoinHandle` instead,
+    /// panic in `Team::spawn`ed work goes to its `JoinHandle` instead,
     /// and is counted here only if the handle was dropped first.
     pub failures: u64,
     /// How long the oldest backlogged item has waited; `None` when the backlog is empty or

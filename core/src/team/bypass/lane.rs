@@ -11,7 +11,7 @@ pub(super) mod sealed {
 }
 
 /// A bounded multi-producer, multi-consumer FIFO with a gate, used by a
-/// [`Team`](crate::Team) as the head of its backlog. Implemented by [`Ring`](crate::Ring) and
+/// [`Team`](crate::Team) as the head of its backlog. Implemented by `Ring` (with `std`) and
 /// [`NoLane`] only; a [`Storage`](crate::Storage) picks one.
 ///
 /// The gate belongs to the Team's coordinator: it opens it at the end of an event when its

@@ -3,7 +3,7 @@
 //!
 //! Coordinating every item would make the coordinator the serial point of a busy pool: a
 //! submit and a hand-back per item, each taking its lock. So the head of the backlog is a
-//! lock-free queue, the *lane* (a [`Ring`] with [`Growable`](crate::Growable)
+//! lock-free queue, the *lane* (a `Ring` with `Growable`
 //! storage and `std`; [`Fixed`](crate::Fixed) storage and builds without `std` have none),
 //! which work enters and leaves without the coordinator in exactly the situation where
 //! coordinating would decide nothing. The state machine (`TeamState`) does
