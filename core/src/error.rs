@@ -183,6 +183,14 @@ pub struct Refused<T>(critical_section::Mutex<T>);
 
 impl<T> Refused<T> {
     /// Holds `work`.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::{Refused, SubmitError};
+    ///
+    /// let err = SubmitError::BacklogFull(Refused::new(42));
+    /// assert_eq!(err.into_inner(), 42);
+    /// ```
     pub const fn new(work: T) -> Self {
         Self(critical_section::Mutex::new(work))
     }

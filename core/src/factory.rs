@@ -56,6 +56,40 @@ impl<F: ThreadFactory + ?Sized> ThreadFactory for &F {
 ///
 /// For a Team that accepts work from interrupt handlers, `notify` must work there too (on
 /// FreeRTOS: the `FromISR` give, then a yield if a higher-priority task woke).
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use std::sync::{Condvar, Mutex};
+/// use std::time::Duration;
+/// use threadteam::port::Signal;
+///
+/// /// A binary semaphore over a mutex and a condition variable.
+/// #[derive(Default)]
+/// struct Token(Mutex<bool>, Condvar);
+/// impl Signal for Token {
+///     fn wait(&self) {
+///         let mut token = self.0.lock().unwrap();
+///         while !*token {
+///             token = self.1.wait(token).unwrap();
+///         }
+///         *token = false;
+///     }
+///     fn wait_timeout(&self, timeout: Duration) -> bool {
+///         let token = self.0.lock().unwrap();
+///         let (mut token, _) = self.1.wait_timeout_while(token, timeout, |t| !*t).unwrap();
+///         std::mem::replace(&mut *token, false)
+///     }
+///     fn notify(&self) {
+///         *self.0.lock().unwrap() = true;
+///         self.1.notify_one();
+///     }
+/// }
+/// let signal = Token::default();
+/// signal.notify();
+/// signal.notify(); // several notifies leave one token
+/// assert!(signal.wait_timeout(Duration::ZERO));
+/// assert!(!signal.wait_timeout(Duration::from_millis(1)));
+/// ```
 pub trait Signal: Send + Sync {
     /// Blocks until a token is available, and takes it.
     fn wait(&self);
@@ -70,6 +104,23 @@ pub trait Signal: Send + Sync {
 ///
 /// The std backend's clock reads `Instant`; an RTOS port reads its tick counter; tests use a
 /// [`ManualClock`](crate::policy::ManualClock).
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use core::time::Duration;
+/// use threadteam::port::Clock;
+///
+/// /// An RTOS tick counter at 1 kHz, advanced by the tick interrupt.
+/// struct Ticks(AtomicU64);
+/// impl Clock for Ticks {
+///     fn now(&self) -> Duration {
+///         Duration::from_millis(self.0.load(Ordering::Relaxed))
+///     }
+/// }
+/// let ticks = Ticks(AtomicU64::new(1500));
+/// assert_eq!(ticks.now(), Duration::from_millis(1500));
+/// ```
 pub trait Clock: Send + Sync {
     /// The time since the clock's origin.
     fn now(&self) -> Duration;

@@ -50,6 +50,20 @@ pub trait RawLock: Send + Sync {
 /// everything a pass calls must then be safe there too (its workers' `submit` and `quit`,
 /// and `create_worker`). Keep what runs under it short: interrupts stay off for a whole
 /// pass.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::{CriticalSectionLock, RawLock};
+/// use threadteam::team::CallerLock;
+/// use threadteam::workers::{FnWork, LockWorker};
+///
+/// // A coordinator an interrupt handler can run, on a single core.
+/// let coordinator: LockWorker<_, CriticalSectionLock> = LockWorker::new(CriticalSectionLock::new());
+/// # let _: &LockWorker<threadteam::team::Coordinate<FnWork>, CriticalSectionLock> = &coordinator;
+/// let lock = CriticalSectionLock::new();
+/// assert_eq!(lock.with((), |()| "inside"), Ok("inside"));
+/// # let _ = core::marker::PhantomData::<CallerLock<FnWork>>;
+/// ```
 #[derive(Debug)]
 pub struct CriticalSectionLock {
     held: critical_section::Mutex<core::cell::Cell<bool>>,
@@ -57,6 +71,14 @@ pub struct CriticalSectionLock {
 
 impl CriticalSectionLock {
     /// An unlocked lock.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::port::CriticalSectionLock;
+    ///
+    /// static LOCK: CriticalSectionLock = CriticalSectionLock::new(); // `const`: fits a `static`
+    /// # let _ = &LOCK;
+    /// ```
     pub const fn new() -> Self {
         Self { held: critical_section::Mutex::new(core::cell::Cell::new(false)) }
     }
@@ -104,6 +126,18 @@ mod std_lock {
     /// A thread waiting for it blocks in the kernel (never spins), so threads of any
     /// priority may share it. Poisoning is ignored: a panic in work run under the lock does
     /// not make the lock unusable.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use std::sync::Arc;
+    /// use threadteam::port::{RawLock, StdLock};
+    ///
+    /// let lock = Arc::new(StdLock::new());
+    /// let other = Arc::clone(&lock);
+    /// let from_another_thread = std::thread::spawn(move || other.with(1, |n| n + 1)).join().unwrap();
+    /// assert_eq!(from_another_thread, Ok(2));
+    /// assert_eq!(lock.with((), |()| lock.with(3, |n| n)), Ok(Err(3))); // re-entry refused
+    /// ```
     pub struct StdLock {
         /// Which thread is inside is kept by a token no other thread can ever have (not a
         /// thread-local's address, which a new thread may inherit from an exited one).
@@ -112,6 +146,14 @@ mod std_lock {
 
     impl StdLock {
         /// An unlocked lock.
+        ///
+        /// ```
+        /// # use threadteam_core as threadteam;
+        /// use threadteam::port::{RawLock, StdLock};
+        ///
+        /// let lock = StdLock::new();
+        /// assert_eq!(lock.with("state", |s| s.len()), Ok(5));
+        /// ```
         pub fn new() -> Self {
             Self { held: Claim::new(()) }
         }

@@ -71,6 +71,19 @@ pub struct LockWorker<T, L, Q = DefaultQueue<T>> {
 impl<T, L: RawLock> LockWorker<T, L> {
     /// A worker that serialises on `lock`, queueing deferred work in the default queue (it
     /// grows with `alloc`; without it, it holds 16 items).
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::port::CriticalSectionLock;
+    /// use threadteam::workers::{FnWork, LockWorker};
+    /// use threadteam::Worker;
+    ///
+    /// fn log(n: usize) {
+    ///     assert_eq!(n, 1);
+    /// }
+    /// let worker = LockWorker::new(CriticalSectionLock::new());
+    /// worker.submit(FnWork::new(log, 1)).unwrap(); // ran here, under the lock
+    /// ```
     pub fn new(lock: L) -> Self {
         Self::with_queue(lock, DefaultQueue::default())
     }

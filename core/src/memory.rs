@@ -21,6 +21,23 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// Without `alloc`, put one in a `static` and use `&'static MemoryWorker` as the worker;
 /// with `alloc`, `create_memory_worker` returns a shareable handle and a `perform`
 /// function, as in Twisted.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use core::sync::atomic::{AtomicUsize, Ordering};
+/// use threadteam::workers::{FnWork, MemoryWorker};
+/// use threadteam::Worker;
+///
+/// static RAN: AtomicUsize = AtomicUsize::new(0);
+/// fn count(n: usize) {
+///     RAN.fetch_add(n, Ordering::SeqCst);
+/// }
+/// let worker: MemoryWorker<FnWork> = MemoryWorker::new();
+/// worker.submit(FnWork::new(count, 2)).unwrap();
+/// assert_eq!((worker.pending(), RAN.load(Ordering::SeqCst)), (1, 0)); // recorded, not run
+/// assert!(worker.perform());
+/// assert_eq!((worker.pending(), RAN.load(Ordering::SeqCst)), (0, 2));
+/// ```
 pub struct MemoryWorker<T, Q = DefaultQueue<T>> {
     state: Section<State<Q>>,
     _work: core::marker::PhantomData<fn(T) -> T>,
@@ -33,6 +50,14 @@ struct State<Q> {
 
 impl<T, Q: Queue<T>> MemoryWorker<T, Q> {
     /// An empty memory worker.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::workers::MemoryWorker;
+    ///
+    /// let worker: MemoryWorker<fn()> = MemoryWorker::new();
+    /// assert_eq!(worker.pending(), 0);
+    /// ```
     pub fn new() -> Self {
         Self { state: Section::new(State { queue: Q::default(), quit: false }), _work: core::marker::PhantomData }
     }
@@ -132,6 +157,17 @@ mod with_alloc {
     use crate::Work;
 
     /// Runs one recorded item of a memory worker: see [`create_memory_worker`].
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::workers::create_memory_worker;
+    /// use threadteam::Worker;
+    ///
+    /// let (worker, perform) = create_memory_worker::<Box<dyn FnOnce() + Send>>();
+    /// worker.submit(Box::new(|| ())).unwrap();
+    /// worker.submit(Box::new(|| ())).unwrap();
+    /// assert_eq!(perform.perform_all(), 2);
+    /// ```
     pub struct Perform<T>(Arc<MemoryWorker<T>>);
 
     impl<T: Work> Perform<T> {

@@ -48,6 +48,15 @@ pub struct ManualClock {
 impl ManualClock {
     const_unless_loom! {
         /// A clock at zero.
+        ///
+        /// ```
+        /// # use threadteam_core as threadteam;
+        /// use threadteam::policy::ManualClock;
+        /// use threadteam::port::Clock;
+        ///
+        /// let clock = ManualClock::new();
+        /// assert_eq!(clock.now(), core::time::Duration::ZERO);
+        /// ```
         pub fn new() -> Self {
             Self { now: Section::new(Duration::ZERO) }
         }
@@ -85,6 +94,19 @@ impl fmt::Debug for ManualClock {
 
 /// What a [`GrowthPolicy`] decides from: a snapshot of a Team, with times read from the
 /// Team's clock.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use core::time::Duration;
+/// use threadteam::policy::Observation;
+/// use threadteam::GrowthPolicy;
+///
+/// let ms = Duration::from_millis;
+/// let policy = GrowthPolicy::new().min(1).keep_alive(Some(ms(100)));
+/// let seen = Observation { live: 2, coldest_idle_since: Some(ms(0)), ..Default::default() };
+/// assert!(!policy.should_retire(ms(99), &seen));
+/// assert!(policy.should_retire(ms(100), &seen)); // idle for the keep-alive, above `min`
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Observation {
     /// Workers alive: idle plus busy.
@@ -143,6 +165,17 @@ impl Default for GrowthPolicy {
 
 impl GrowthPolicy {
     /// The defaults: min 0, burst 1, growth interval 500 ms, keep-alive 10 s, no max.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use core::time::Duration;
+    /// use threadteam::GrowthPolicy;
+    ///
+    /// let policy = GrowthPolicy::new();
+    /// assert_eq!((policy.min, policy.burst, policy.max), (0, 1, None));
+    /// assert_eq!(policy.keep_alive, Some(Duration::from_secs(10)));
+    /// assert!(policy.needs_clock()); // it paces growth and ages idle workers out
+    /// ```
     pub const fn new() -> Self {
         Self {
             min: 0,

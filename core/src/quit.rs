@@ -24,6 +24,13 @@ pub struct Quit(AtomicBool);
 impl Quit {
     const_unless_loom! {
         /// A flag that is not set.
+        ///
+        /// ```
+        /// # use threadteam_core as threadteam;
+        /// use threadteam::workers::Quit;
+        ///
+        /// assert!(!Quit::new().is_set());
+        /// ```
         pub fn new() -> Self {
             Self(AtomicBool::new(false))
         }

@@ -10,6 +10,18 @@ use crate::{Lane, NoLane};
 
 /// A FIFO queue. Implemented for [`heapless::Deque`] (fixed capacity) and, with `alloc`,
 /// `VecDeque` (grows).
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::Queue;
+///
+/// let mut queue: heapless::Deque<u8, 2> = heapless::Deque::new();
+/// Queue::push_back(&mut queue, 1).unwrap();
+/// Queue::push_front(&mut queue, 0).unwrap();
+/// assert_eq!(Queue::push_back(&mut queue, 2), Err(2)); // full: handed back
+/// assert_eq!(Queue::remove_first(&mut queue, |&n| n == 1), Some(1));
+/// assert_eq!(Queue::len(&queue), 1);
+/// ```
 pub trait Queue<T>: Default {
     /// Appends `item`.
     ///
@@ -38,6 +50,19 @@ pub trait Queue<T>: Default {
 }
 
 /// A growable-or-fixed sequence (a `Vec`). Implemented for [`heapless::Vec`] and `Vec`.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::Seq;
+///
+/// let mut seq: heapless::Vec<char, 3> = heapless::Vec::new();
+/// for c in ['a', 'b', 'c'] {
+///     Seq::push(&mut seq, c).unwrap();
+/// }
+/// assert_eq!(Seq::push(&mut seq, 'd'), Err('d'));
+/// assert_eq!(Seq::remove(&mut seq, 0), 'a');
+/// assert_eq!(Seq::as_slice(&seq), ['b', 'c']);
+/// ```
 pub trait Seq<T>: Default {
     /// Appends `item`.
     ///
@@ -166,6 +191,17 @@ mod heap {
 
 /// Picks the collections a [`Team`](crate::Team) keeps its backlog (of `W`) and its workers
 /// (of `Wk`) in.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Fixed, Storage};
+///
+/// // A Team's storage type decides its capacities; `Fixed` names them in its type.
+/// fn backlog_capacity<S: Storage<u8, ()>>() -> usize {
+///     threadteam::team::Queue::capacity(&S::Backlog::default())
+/// }
+/// assert_eq!(backlog_capacity::<Fixed<8, 2>>(), 8);
+/// ```
 pub trait Storage<W, Wk> {
     /// The FIFO backlog of work waiting for a worker, each item with its submit time.
     type Backlog: Queue<Backlogged<W>>;
@@ -180,6 +216,28 @@ pub trait Storage<W, Wk> {
 
 /// Fixed capacities: at most `BACKLOG` waiting items and `WORKERS` live workers.
 /// Needs neither `alloc` nor `std`; a full backlog hands work back.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{CallerLock, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot};
+/// use threadteam::workers::{FnWork, MemoryWorker};
+/// use threadteam::Worker;
+///
+/// // At most 2 items waiting and 1 worker: no allocator anywhere.
+/// type Inbox = MemoryWorker<Job<FnWork>, heapless::Deque<Job<FnWork>, 1>>;
+/// type Create = fn(&Statistics) -> Option<&'static Inbox>;
+/// type Small = Team<FnWork, &'static Inbox, CallerLock<FnWork>, Create, Fixed<2, 1>>;
+/// static INBOX: Inbox = MemoryWorker::with_queue(heapless::Deque::new());
+/// static SLOT: TeamSlot<Small> = TeamSlot::new();
+///
+/// let create: Create = |_| Some(&INBOX);
+/// let team = TeamBuilder::new(create).build_static(&SLOT);
+/// let nothing = FnWork::new(|_| (), 0);
+/// team.submit(nothing).unwrap(); // dispatched to the worker
+/// team.submit(nothing).unwrap(); // waits
+/// team.submit(nothing).unwrap(); // waits
+/// assert!(team.submit(nothing).unwrap_err().is_backlog_full()); // handed back
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fixed<const BACKLOG: usize, const WORKERS: usize>;
 
@@ -191,6 +249,20 @@ impl<W, Wk, const B: usize, const N: usize> Storage<W, Wk> for Fixed<B, N> {
 }
 
 /// Heap storage that grows as needed (requires `alloc`).
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use std::sync::Arc;
+/// use threadteam::team::{Growable, HeapTeam, Team};
+/// use threadteam::workers::{BoxedWork, MemoryWorker};
+///
+/// // What `TeamBuilder::build` makes: a Team with growable storage, named through an alias.
+/// type Wk = Arc<MemoryWorker<threadteam::team::Job<BoxedWork>>>;
+/// fn same(team: Arc<HeapTeam<BoxedWork, Wk>>) -> Arc<Team<BoxedWork, Wk, threadteam::team::CallerLock<BoxedWork>, threadteam::team::CreateWorker<Wk>, Growable>> {
+///     team
+/// }
+/// # let _ = same;
+/// ```
 #[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Growable;

@@ -45,6 +45,14 @@ pub struct FnWork {
 
 impl FnWork {
     /// Work that calls `func(arg)`.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::workers::{FnWork, Work};
+    ///
+    /// const BLINK_TWICE: FnWork = FnWork::new(|times| assert_eq!(times, 2), 2); // `const`: fits a `static`
+    /// BLINK_TWICE.run();
+    /// ```
     pub const fn new(func: fn(usize), arg: usize) -> Self {
         Self { func, arg }
     }
@@ -57,5 +65,14 @@ impl Work for FnWork {
 }
 
 /// A heap-allocated closure: the usual work type when `alloc` is available.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::workers::{BoxedWork, Work};
+///
+/// let greeting = String::from("hello");
+/// let work: BoxedWork = Box::new(move || assert_eq!(greeting, "hello"));
+/// work.run();
+/// ```
 #[cfg(feature = "alloc")]
 pub type BoxedWork = alloc::boxed::Box<dyn FnOnce() + Send + 'static>;

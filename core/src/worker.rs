@@ -9,6 +9,34 @@ use crate::{AlreadyQuit, SubmitError};
 ///
 /// The promise is about *refusal*: work a worker does not accept comes back in the
 /// [`SubmitError`]. Work it accepts is run, unless the worker documents otherwise.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use core::cell::Cell;
+/// use threadteam::{AlreadyQuit, SubmitError, Worker};
+/// use threadteam::workers::{FnWork, Work};
+///
+/// /// Runs work at once, on the caller's thread, until it quits.
+/// #[derive(Default)]
+/// struct Inline(Cell<bool>);
+/// impl Worker<FnWork> for Inline {
+///     fn submit(&self, work: FnWork) -> Result<(), SubmitError<FnWork>> {
+///         if self.0.get() {
+///             return Err(SubmitError::already_quit(work));
+///         }
+///         work.run();
+///         Ok(())
+///     }
+///     fn quit(&self) -> Result<(), AlreadyQuit> {
+///         if self.0.replace(true) { Err(AlreadyQuit) } else { Ok(()) }
+///     }
+/// }
+/// let worker = Inline::default();
+/// let work = FnWork::new(|n| assert_eq!(n, 7), 7);
+/// worker.submit(work).unwrap(); // ran
+/// worker.quit().unwrap();
+/// assert!(worker.submit(work).unwrap_err().is_already_quit());
+/// ```
 pub trait Worker<T> {
     /// Hands `work` to the worker.
     ///
@@ -30,6 +58,18 @@ pub trait Worker<T> {
 ///
 /// Work that an item submits to the same worker while it runs is queued and runs after it,
 /// never nested inside it. A [`Team`](crate::Team)'s coordinator must be exclusive.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::CriticalSectionLock;
+/// use threadteam::workers::{FnWork, LockWorker};
+/// use threadteam::ExclusiveWorker;
+///
+/// // A LockWorker runs work in the caller: it can run a closure at once, exclusively.
+/// let worker: LockWorker<FnWork, _> = LockWorker::new(CriticalSectionLock::new());
+/// assert!(worker.runs_in_caller());
+/// assert_eq!(worker.run_now(20, |n| n + 22), Ok(42));
+/// ```
 pub trait ExclusiveWorker<T>: Worker<T> {
     /// Runs `f(state)` at once, on the calling thread, exclusively with this worker's
     /// items, if this worker can; otherwise hands `state` back, and the caller submits an

@@ -10,20 +10,64 @@ use crate::{Clock, ExclusiveWorker, GrowthPolicy, LockWorker, Signal, Storage, W
 
 /// The lock a Team's coordinator takes by default: `StdLock` with `std`,
 /// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::RawLock;
+/// use threadteam::team::DefaultLock;
+///
+/// let lock = DefaultLock::default();
+/// assert_eq!(lock.with(2, |n| n * 21), Ok(42));
+/// ```
 #[cfg(feature = "std")]
 pub type DefaultLock = crate::StdLock;
 /// The lock a Team's coordinator takes by default: `StdLock` with `std`,
 /// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::RawLock;
+/// use threadteam::team::DefaultLock;
+///
+/// let lock = DefaultLock::default();
+/// assert_eq!(lock.with(2, |n| n * 21), Ok(42));
+/// ```
 #[cfg(not(feature = "std"))]
 pub type DefaultLock = crate::CriticalSectionLock;
 
 /// The coordinator a Team gets unless told otherwise: the caller's lock. Each event runs in
 /// the thread that caused it (a submit, a hand-back), under [`DefaultLock`], as Twisted's
 /// `pool()` does when it is given no reactor.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::CallerLock;
+/// use threadteam::workers::FnWork;
+///
+/// // The coordinator `TeamBuilder::new` gives a Team; name it where a Team's type is written.
+/// let coordinator: CallerLock<FnWork> = CallerLock::new(Default::default());
+/// # let _ = coordinator;
+/// ```
 pub type CallerLock<W> = LockWorker<Coordinate<W>, DefaultLock>;
 
 /// How a Team made by [`TeamBuilder::build`] makes its workers: the `create_worker` closure,
 /// boxed, so the Team's type can be written down.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use std::sync::Arc;
+/// use threadteam::team::{CreateWorker, Job};
+/// use threadteam::workers::{BoxedWork, MemoryWorker};
+///
+/// type Wk = Arc<MemoryWorker<Job<BoxedWork>>>;
+/// let mut made = 0;
+/// let mut create: CreateWorker<Wk> = Box::new(move |_| {
+///     made += 1;
+///     (made <= 2).then(|| Arc::new(MemoryWorker::new()))
+/// });
+/// # let stats = Default::default();
+/// assert!(create(&stats).is_some());
+/// ```
 #[cfg(feature = "alloc")]
 pub type CreateWorker<Wk> = alloc::boxed::Box<dyn FnMut(&Statistics) -> Option<Wk> + Send>;
 
@@ -147,6 +191,26 @@ where
     /// A Team whose workers come from `create_worker`, coordinated under the caller's lock
     /// ([`CallerLock`]), with no cap and no pacing ([`GrowthPolicy::unbounded`]), failures
     /// reported to stderr (with `std`; without it nothing can fail).
+    ///
+    /// ```
+    /// # #[cfg(feature = "alloc")]
+    /// # fn main() {
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::team::{Job, TeamBuilder};
+    /// use threadteam::workers::{create_memory_worker, BoxedWork};
+    /// use threadteam::Worker;
+    ///
+    /// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
+    /// // At most one worker: `create_worker` sees the Team's statistics.
+    /// let team = TeamBuilder::new(move |stats| (stats.workers() == 0).then(|| worker.clone())).build();
+    /// team.submit(Box::new(|| ())).unwrap(); // coordinated at once, under the caller's lock
+    /// assert_eq!(team.statistics().busy_workers, 1);
+    /// work.perform_all();
+    /// assert_eq!(team.statistics().idle_workers, 1);
+    /// # }
+    /// # #[cfg(not(feature = "alloc"))]
+    /// # fn main() {}
+    /// ```
     pub fn new(create_worker: F) -> Self {
         Self {
             create_worker,

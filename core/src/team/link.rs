@@ -114,6 +114,24 @@ impl<W> Clone for SelfLink<W> {
 /// An item of work as a Team hands it to one of its workers: the work, plus the way back
 /// to the Team. Running it runs the work, reports a failure (a panic, with `std`), then
 /// hands the worker back to the Team's coordinator.
+///
+/// ```
+/// # #[cfg(feature = "alloc")]
+/// # fn main() {
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Job, TeamBuilder};
+/// use threadteam::workers::{create_memory_worker, BoxedWork};
+/// use threadteam::Worker;
+///
+/// // A worker of a Team receives Jobs: the work plus the way back to the Team.
+/// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).build();
+/// team.submit(Box::new(|| println!("in a job"))).unwrap();
+/// assert!(work.perform()); // runs the work, then hands the worker back
+/// # }
+/// # #[cfg(not(feature = "alloc"))]
+/// # fn main() {}
+/// ```
 pub struct Job<W: 'static> {
     work: W,
     worker: WorkerId,
@@ -190,6 +208,27 @@ impl<W> fmt::Debug for Job<W> {
 
 /// An item for a Team's coordinator: one event (a submit, a hand-back, a grow, ...) to
 /// apply to the Team's state. Running it applies the event.
+///
+/// ```
+/// # #[cfg(feature = "alloc")]
+/// # fn main() {
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Coordinate, Job, TeamBuilder};
+/// use threadteam::workers::{create_memory_worker, BoxedWork};
+/// use threadteam::Worker;
+///
+/// // A coordinator that records its events: each `perform` applies one.
+/// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
+/// let (worker, _work) = create_memory_worker::<Job<BoxedWork>>();
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).coordinator(coordinator).build();
+/// team.submit(Box::new(|| ())).unwrap();
+/// assert_eq!(team.statistics().busy_workers, 0); // the submit is only recorded
+/// assert!(coordinate.perform()); // ... and applied now
+/// assert_eq!(team.statistics().busy_workers, 1);
+/// # }
+/// # #[cfg(not(feature = "alloc"))]
+/// # fn main() {}
+/// ```
 pub struct Coordinate<W: 'static> {
     event: Event<W>,
     link: Link<W>,

@@ -92,10 +92,48 @@ pub use stats::Statistics;
 use stats::{Published, Timing};
 
 /// Identifies a worker inside its Team (an index into the Team's worker slots).
+///
+/// ```
+/// # #[cfg(feature = "alloc")]
+/// # fn main() {
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Job, TeamBuilder, WorkerId};
+/// use threadteam::workers::{create_memory_worker, BoxedWork, MemoryWorker};
+/// use threadteam::Worker;
+///
+/// // A worker that tells which worker each job was given to.
+/// let (worker, _work) = create_memory_worker::<Job<BoxedWork>>();
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).build();
+/// team.submit(Box::new(|| ())).unwrap();
+/// let first: WorkerId = 0; // ids are indexes into the Team's worker slots
+/// # let _ = (first, MemoryWorker::<u8>::new());
+/// # }
+/// # #[cfg(not(feature = "alloc"))]
+/// # fn main() {}
+/// ```
 pub type WorkerId = usize;
 
 /// An item in a Team's backlog: the work and when it was submitted, by the Team's
 /// [`Clock`] (zero without one). Storage holds these; see [`Storage`].
+///
+/// ```
+/// # #[cfg(feature = "alloc")]
+/// # fn main() {
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Job, TeamBuilder};
+/// use threadteam::workers::{create_memory_worker, BoxedWork};
+/// use threadteam::Worker;
+///
+/// // A limit of 0 keeps work in the backlog; after quit it can be reclaimed, unrun.
+/// let (worker, _work) = create_memory_worker::<Job<BoxedWork>>();
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).limit(|| 0).build();
+/// team.submit(Box::new(|| ())).unwrap();
+/// team.quit().unwrap();
+/// assert!(team.reclaim().is_some());
+/// # }
+/// # #[cfg(not(feature = "alloc"))]
+/// # fn main() {}
+/// ```
 #[derive(Debug)]
 pub struct Backlogged<W> {
     pub(crate) since: Duration,
@@ -194,10 +232,52 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
 /// A place for a Team that lives forever, for programs without an allocator:
 /// `static TEAM: TeamSlot<MyTeam> = TeamSlot::new();` then
 /// [`TeamBuilder::build_static`].
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::CriticalSectionLock;
+/// use threadteam::team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot};
+/// use threadteam::workers::{FnWork, LockWorker, MemoryWorker};
+/// use threadteam::Worker;
+///
+/// // Firmware: no allocator. Two static workers whose inboxes a task (here: this thread)
+/// // performs, a coordinator under a critical section, at most 4 waiting items.
+/// type Inbox = MemoryWorker<Job<FnWork>, heapless::Deque<Job<FnWork>, 2>>;
+/// type Create = fn(&Statistics) -> Option<&'static Inbox>;
+/// type Coordinator = LockWorker<Coordinate<FnWork>, CriticalSectionLock, heapless::Deque<Coordinate<FnWork>, 4>>;
+/// type Firmware = Team<FnWork, &'static Inbox, Coordinator, Create, Fixed<4, 2>>;
+///
+/// static INBOXES: [Inbox; 2] = [MemoryWorker::with_queue(heapless::Deque::new()), MemoryWorker::with_queue(heapless::Deque::new())];
+/// static TEAM: TeamSlot<Firmware> = TeamSlot::new();
+///
+/// fn create(stats: &Statistics) -> Option<&'static Inbox> {
+///     INBOXES.get(stats.workers_created as usize)
+/// }
+/// fn blink(times: usize) {
+///     assert!(times > 0);
+/// }
+///
+/// let coordinator = LockWorker::with_queue(CriticalSectionLock::new(), heapless::Deque::new());
+/// let team = TeamBuilder::new(create as Create).coordinator(coordinator).build_static(&TEAM);
+/// team.submit(FnWork::new(blink, 3)).unwrap(); // an interrupt handler may do this too
+/// team.submit(FnWork::new(blink, 1)).unwrap();
+/// assert_eq!(team.statistics().busy_workers, 2);
+/// while INBOXES.iter().any(|inbox| inbox.perform()) {}
+/// assert_eq!(team.statistics().idle_workers, 2);
+/// assert!(core::ptr::eq(TEAM.get().unwrap(), team));
+/// ```
 pub struct TeamSlot<T>(spin::Once<T>);
 
 impl<T> TeamSlot<T> {
     /// An empty slot.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::team::TeamSlot;
+    ///
+    /// static SLOT: TeamSlot<u32> = TeamSlot::new(); // any `static` Team type; see `TeamSlot`
+    /// assert!(SLOT.get().is_none()); // filled by `TeamBuilder::build_static`
+    /// ```
     pub const fn new() -> Self {
         Self(spin::Once::new())
     }

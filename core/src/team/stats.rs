@@ -9,6 +9,27 @@ use crate::GrowthPolicy;
 ///
 /// Exact whenever the coordinator is quiescent; while work is moving, each field is a
 /// value it really had, published at the end of a coordinated step.
+///
+/// ```
+/// # #[cfg(feature = "alloc")]
+/// # fn main() {
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Job, TeamBuilder};
+/// use threadteam::workers::{create_memory_worker, BoxedWork};
+/// use threadteam::Worker;
+///
+/// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).limit(|| 1).build();
+/// team.submit(Box::new(|| ())).unwrap();
+/// team.submit(Box::new(|| ())).unwrap();
+/// let s = team.statistics();
+/// assert_eq!((s.busy_workers, s.backlogged, s.workers_created), (1, 1, 1));
+/// work.perform_all();
+/// assert_eq!(team.statistics().idle_workers, 1);
+/// # }
+/// # #[cfg(not(feature = "alloc"))]
+/// # fn main() {}
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Statistics {

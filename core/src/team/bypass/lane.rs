@@ -23,6 +23,15 @@ pub(super) mod sealed {
 /// operation on the same slot (a full-looking lane refuses, an empty-looking lane gives
 /// `None`); the Team treats both like a full or empty lane and takes its coordinated path,
 /// which never misses the item.
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::bypass::{Lane, NoLane};
+///
+/// // Sealed: a Storage picks one of the two. Without a lane every item is coordinated.
+/// assert!(!<NoLane as Lane<u32>>::ENABLED);
+/// assert_eq!(NoLane.push(7), Err(7));
+/// ```
 pub trait Lane<T>: sealed::Sealed + Default {
     /// Whether the lane exists at all; a Team with a disabled lane coordinates every item.
     const ENABLED: bool;
@@ -73,6 +82,15 @@ pub trait Lane<T>: sealed::Sealed + Default {
 /// storage, so a no-alloc Team keeps exactly its configured footprint.
 ///
 /// [`Fixed`]: crate::Fixed
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::bypass::{Lane, NoLane};
+///
+/// let lane = NoLane;
+/// assert_eq!(lane.push_open("work"), Err("work")); // always refused: the coordinator takes it
+/// assert!(Lane::<&str>::is_empty(&lane));
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoLane;
 

@@ -162,6 +162,18 @@ impl<T> Segment<T> {
 /// chain of bounded rings, each twice the size of the last, so its memory follows the
 /// deepest backlog it has held (its first segment has 1024 places, its last a million).
 /// How the Team uses it: [the fast lane](crate::team#the-fast-lane).
+///
+/// ```
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::bypass::{Lane, Ring};
+///
+/// let lane = Ring::new();
+/// assert_eq!(lane.push_open(1), Err(1)); // the gate is closed: submitters are refused
+/// lane.open();
+/// lane.push_open(2).unwrap();
+/// lane.push(3).unwrap(); // the coordinator's push, open or not
+/// assert_eq!((lane.pop(), lane.pop(), lane.pop()), (Some(2), Some(3), None));
+/// ```
 pub struct Ring<T> {
     /// The pop position.
     head: Padded<AtomicUsize>,
@@ -180,6 +192,15 @@ pub struct Ring<T> {
 
 impl<T> Ring<T> {
     /// An empty lane; its first slots are allocated by its first push.
+    ///
+    /// ```
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::team::bypass::{Lane, Ring};
+    ///
+    /// let lane: Ring<u64> = Ring::new();
+    /// assert!(lane.is_empty());
+    /// assert!(lane.capacity() >= 1 << 20);
+    /// ```
     pub fn new() -> Self {
         let segments: Box<[Once<Segment<T>>]> = (0..SEGMENTS).map(|_| Once::new()).collect();
         segments[0].call_once(|| Segment::new(0, FIRST));
