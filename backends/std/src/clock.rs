@@ -22,6 +22,15 @@ pub struct StdClock;
 
 impl StdClock {
     /// The clock.
+    ///
+    /// ```
+    /// use threadteam::port::{Clock, StdClock};
+    ///
+    /// let clock = StdClock::new();
+    /// let before = clock.now();
+    /// std::thread::sleep(std::time::Duration::from_millis(1));
+    /// assert!(clock.now() > before);
+    /// ```
     pub fn new() -> Self {
         Self
     }

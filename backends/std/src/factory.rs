@@ -32,6 +32,15 @@ impl Default for StdThreadFactory {
 
 impl StdThreadFactory {
     /// Threads named `threadteam-N`, with the platform's default stack size.
+    ///
+    /// ```
+    /// use threadteam::port::ThreadFactory;
+    /// use threadteam::StdThreadFactory;
+    ///
+    /// let factory = StdThreadFactory::new();
+    /// let thread = factory.start(|| assert_eq!(std::thread::current().name(), Some("threadteam-1"))).unwrap();
+    /// thread.join().unwrap();
+    /// ```
     pub fn new() -> Self {
         Self { prefix: "threadteam".into(), stack_size: None, next: AtomicUsize::new(1) }
     }
@@ -66,6 +75,25 @@ impl ThreadFactory for StdThreadFactory {
 }
 
 /// The OS refused to start a thread.
+///
+/// ```
+/// use threadteam::port::ThreadFactory;
+/// use threadteam::{SpawnError, StdThreadFactory};
+///
+/// /// A factory that refuses, as an OS out of threads does.
+/// struct Exhausted;
+/// impl ThreadFactory for Exhausted {
+///     type Thread = std::thread::JoinHandle<()>;
+///     type Error = SpawnError;
+///     fn start<M: FnOnce() + Send + 'static>(&self, _: M) -> Result<Self::Thread, SpawnError> {
+///         Err(SpawnError(std::io::Error::new(std::io::ErrorKind::WouldBlock, "no more threads")))
+///     }
+/// }
+/// let err = Exhausted.start(|| ()).unwrap_err();
+/// assert_eq!(err.to_string(), "could not start a thread: no more threads");
+/// assert_eq!(err.0.kind(), std::io::ErrorKind::WouldBlock); // also its `source()`
+/// # let _ = StdThreadFactory::new();
+/// ```
 #[derive(Debug)]
 pub struct SpawnError(pub std::io::Error);
 

@@ -524,6 +524,16 @@ impl fmt::Debug for Pool {
 /// A snapshot of a [`Pool`]'s (or [`ThreadPool`](crate::ThreadPool)'s) counts.
 ///
 /// `Display` gives the one-line summary `idle 2 · busy 6 · backlog 10 · threads 8`.
+///
+/// ```
+/// use threadteam::ThreadPool;
+///
+/// let pool = ThreadPool::new(2, 4);
+/// pool.start().unwrap();
+/// let s = pool.statistics();
+/// assert_eq!((s.idle_workers, s.busy_workers, s.backlogged, s.min, s.max), (2, 0, 0, 2, Some(4)));
+/// assert_eq!(s.to_string(), format!("idle 2 · busy 0 · backlog 0 · threads {}", s.threads_running));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct PoolStatistics {

@@ -82,6 +82,19 @@ where
 /// The handle [`scope`] gives its closure, to spawn borrowing work.
 ///
 /// `'scope` is the lifetime of the scope itself; `'env` that of what the work may borrow.
+///
+/// ```
+/// use threadteam::Pool;
+///
+/// let pool = Pool::new();
+/// let words = ["scoped", "work"];
+/// let total = pool.scope(|s| {
+///     // The scope is shared: scoped work may spawn more scoped work.
+///     let lengths: Vec<_> = words.iter().map(|w| s.spawn(move || w.len())).collect();
+///     lengths.into_iter().map(|h| h.join().unwrap()).sum::<usize>()
+/// });
+/// assert_eq!(total, 10);
+/// ```
 pub struct Scope<'scope, 'env: 'scope, Wk: ?Sized = crate::StdTeam> {
     data: Arc<ScopeData>,
     worker: &'env Wk,
@@ -172,6 +185,19 @@ unsafe fn erase_lifetime<'a>(work: Box<dyn FnOnce() + Send + 'a>) -> BoxedWork {
 ///
 /// Dropping it leaves the work running; [`scope`] still waits for it, and resumes its panic
 /// if it panics.
+///
+/// ```
+/// use threadteam::Pool;
+///
+/// let pool = Pool::new();
+/// let numbers = vec![1, 2, 3];
+/// pool.scope(|s| {
+///     let sum = s.spawn(|| numbers.iter().sum::<i32>());
+///     let boom = s.spawn(|| -> i32 { panic!("in scoped work") });
+///     assert_eq!(sum.join().unwrap(), 6);
+///     assert!(boom.join().unwrap_err().is_panic()); // joined: not resumed by the scope
+/// });
+/// ```
 pub struct ScopedJoinHandle<'scope, T> {
     packet: Arc<Packet<T>>,
     // Ties the handle to the scope: it cannot be returned out of `scope`, where it would

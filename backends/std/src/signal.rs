@@ -19,6 +19,18 @@ const SPINS: u32 = 400;
 /// A binary semaphore (see [`Signal`]) in the manner of std's thread parker: the token is
 /// an atomic, so `notify` is one atomic swap unless the waiter is really blocked; the
 /// mutex and condition variable are touched only to block and to wake a blocked waiter.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use threadteam::port::{Signal, StdSignal};
+///
+/// let signal = Arc::new(StdSignal::new());
+/// let waker = Arc::clone(&signal);
+/// let waiter = std::thread::spawn(move || waker.wait_timeout(Duration::from_secs(10)));
+/// signal.notify(); // before or after the wait: the token is kept
+/// assert!(waiter.join().unwrap());
+/// ```
 #[derive(Debug, Default)]
 pub struct StdSignal {
     state: AtomicU8,
@@ -28,6 +40,14 @@ pub struct StdSignal {
 
 impl StdSignal {
     /// A signal with no token.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadteam::port::{Signal, StdSignal};
+    ///
+    /// let signal = StdSignal::new();
+    /// assert!(!signal.wait_timeout(Duration::from_millis(1))); // no token yet
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }

@@ -14,6 +14,23 @@ use crate::{SpawnError, StdSignal, StdThreadFactory};
 /// caught and the thread keeps serving. [`quit`](threadteam_core::Worker::quit) lets the
 /// queued items finish, then the thread returns: join it through the handle that
 /// [`thread_worker`] (or [`ThreadWorker::start`]) gave you.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use threadteam::workers::{thread_worker, BoxedWork, StdThreadWorker};
+/// use threadteam::Worker;
+///
+/// struct Logger {
+///     worker: StdThreadWorker<BoxedWork>,
+/// }
+/// let (worker, thread) = thread_worker().unwrap();
+/// let logger = Logger { worker };
+/// let (tx, rx) = mpsc::channel();
+/// logger.worker.submit(Box::new(move || tx.send("logged").unwrap())).unwrap();
+/// assert_eq!(rx.recv().unwrap(), "logged");
+/// logger.worker.quit().unwrap();
+/// thread.join().unwrap();
+/// ```
 pub type StdThreadWorker<T> = ThreadWorker<T, StdSignal>;
 
 /// The factory behind [`thread_worker`]: one process-wide numbering, so its thread names
