@@ -44,19 +44,28 @@ pub use threadteam_std::{
     ScopedJoinHandle, SpawnError, StdTeam, StdThreadFactory, ThreadPool, ThreadPoolBuilder,
 };
 
-/// Workers and what they run: see [`threadteam_core::workers`]. With `std`, also
-/// [`StdThreadWorker`](workers::StdThreadWorker) and
-/// [`thread_worker`](workers::thread_worker()), a worker on an OS thread of its own.
+/// Workers and what they run: the [`Work`](workers::Work) trait, [`FnWork`](workers::FnWork)
+/// (work without an allocator) and `BoxedWork` (a boxed closure);
+/// [`LockWorker`](workers::LockWorker), which runs work in the caller under a lock (a Team's
+/// usual coordinator); [`MemoryWorker`](workers::MemoryWorker) and `create_memory_worker`,
+/// which record work until a test performs it; `ThreadWorker`, one thread and a queue;
+/// [`Quit`](workers::Quit), the one-shot flag. With `std`, `StdThreadWorker` and
+/// `thread_worker()`: a worker on an OS thread of its own.
+///
+/// Every worker implements [`Worker`]; a Team's coordinator is also an [`ExclusiveWorker`].
 pub mod workers {
     pub use threadteam_core::workers::*;
     #[cfg(feature = "std")]
     pub use threadteam_std::{thread_worker, StdThreadWorker};
 }
 
-/// The platform seam: what a port implements, and the implementations shipped. See
-/// [`threadteam_core::port`]; with `std`, also the OS's [`StdSignal`](port::StdSignal)
-/// and [`StdClock`](port::StdClock) ([`StdThreadFactory`] is at the top level, next to
-/// [`pool()`] and [`PoolBuilder::thread_factory`], which take one).
+/// The platform seam: what a port to an operating system or RTOS implements
+/// ([`ThreadFactory`](port::ThreadFactory), [`Signal`](port::Signal), a
+/// [`RawLock`](port::RawLock) if [`CriticalSectionLock`](port::CriticalSectionLock) does not
+/// suit, a [`Clock`](port::Clock) for adaptive sizing), and the implementations shipped:
+/// with `std`, the OS's `StdSignal`, `StdClock` and `StdLock` ([`StdThreadFactory`] is at
+/// the top level, next to [`pool()`] and [`PoolBuilder::thread_factory`], which take one).
+/// The README's "Porting to another RTOS" has the contract.
 pub mod port {
     pub use threadteam_core::port::*;
     #[cfg(feature = "std")]

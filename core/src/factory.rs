@@ -13,7 +13,8 @@ use core::time::Duration;
 /// error too (the Team tries again at its next event).
 ///
 /// ```
-/// use threadteam_core::ThreadFactory;
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::ThreadFactory;
 ///
 /// /// Runs the "thread" at once on the caller's stack: enough to show the contract.
 /// struct Inline;

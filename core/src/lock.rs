@@ -19,7 +19,8 @@
 /// between tasks is fine, a spin lock is not.
 ///
 /// ```
-/// use threadteam_core::{CriticalSectionLock, RawLock};
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::{CriticalSectionLock, RawLock};
 ///
 /// let lock = CriticalSectionLock::new();
 /// let outer = lock.with(1, |one| {

@@ -40,7 +40,10 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// (Twisted silently drops them).
 ///
 /// ```
-/// use threadteam_core::{CriticalSectionLock, LockWorker, Worker};
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::CriticalSectionLock;
+/// use threadteam::workers::LockWorker;
+/// use threadteam::Worker;
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 ///
 /// static ORDER: AtomicUsize = AtomicUsize::new(0);
@@ -94,7 +97,9 @@ impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     /// fixed [`heapless::Deque`] of the size a firmware chooses, for instance.
     ///
     /// ```
-    /// use threadteam_core::{CriticalSectionLock, FnWork, LockWorker};
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::port::CriticalSectionLock;
+    /// use threadteam::workers::{FnWork, LockWorker};
     ///
     /// let worker = LockWorker::with_queue(CriticalSectionLock::new(), heapless::Deque::<FnWork, 4>::new());
     /// # let _ = worker;

@@ -66,7 +66,8 @@ impl<T, Q: Queue<T>> MemoryWorker<T, Q> {
         /// A memory worker over an empty `queue`; `const`, so it can be a `static`:
         ///
         /// ```
-        /// use threadteam_core::{FnWork, MemoryWorker};
+        /// # use threadteam_core as threadteam;
+        /// use threadteam::workers::{FnWork, MemoryWorker};
         /// static WORKER: MemoryWorker<FnWork, heapless::Deque<FnWork, 8>> =
         ///     MemoryWorker::with_queue(heapless::Deque::new());
         /// # assert_eq!(WORKER.pending(), 0);
@@ -206,7 +207,9 @@ mod with_alloc {
     /// `createMemoryWorker`).
     ///
     /// ```
-    /// use threadteam_core::{create_memory_worker, Worker};
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::workers::create_memory_worker;
+    /// use threadteam::Worker;
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use std::sync::Arc;
     ///

@@ -34,7 +34,9 @@ use crate::Clock;
 ///
 /// ```
 /// use core::time::Duration;
-/// use threadteam_core::{Clock, ManualClock};
+/// # use threadteam_core as threadteam;
+/// use threadteam::policy::ManualClock;
+/// use threadteam::port::Clock;
 ///
 /// let clock = ManualClock::new();
 /// assert_eq!(clock.now(), Duration::ZERO);
@@ -126,7 +128,9 @@ pub struct Observation {
 ///
 /// ```
 /// use core::time::Duration;
-/// use threadteam_core::{GrowthPolicy, Observation};
+/// # use threadteam_core as threadteam;
+/// use threadteam::policy::Observation;
+/// use threadteam::GrowthPolicy;
 ///
 /// let policy = GrowthPolicy::new().min(1).burst(2).growth_interval(Duration::from_millis(500));
 /// let ms = Duration::from_millis;
@@ -191,7 +195,8 @@ impl GrowthPolicy {
     /// clock.
     ///
     /// ```
-    /// use threadteam_core::GrowthPolicy;
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::GrowthPolicy;
     ///
     /// let policy = GrowthPolicy::unbounded();
     /// assert!(!policy.needs_clock());
@@ -205,7 +210,8 @@ impl GrowthPolicy {
     /// they idle: Twisted's `pool(lambda: max, ...)`. It needs no clock.
     ///
     /// ```
-    /// use threadteam_core::GrowthPolicy;
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::GrowthPolicy;
     ///
     /// let policy = GrowthPolicy::capped(8);
     /// assert_eq!((policy.burst, policy.max), (8, Some(8)));

@@ -9,7 +9,9 @@ use crate::AlreadyQuit;
 /// every other gets [`AlreadyQuit`].
 ///
 /// ```
-/// use threadteam_core::{AlreadyQuit, Quit};
+/// # use threadteam_core as threadteam;
+/// use threadteam::workers::Quit;
+/// use threadteam::AlreadyQuit;
 ///
 /// let q = Quit::new();
 /// assert!(q.check().is_ok());

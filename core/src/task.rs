@@ -512,7 +512,9 @@ where
     /// ```
     /// # #[cfg(feature = "std")]
     /// # fn main() {
-    /// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder};
+    /// # use threadteam_core as threadteam;
+    /// use threadteam::team::{Coordinate, Job, TeamBuilder};
+    /// use threadteam::workers::{create_memory_worker, BoxedWork};
     ///
     /// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
     /// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();

@@ -6,7 +6,8 @@
 /// pointer plus an argument) or implement `Work` for your own enum of jobs.
 ///
 /// ```
-/// use threadteam_core::Work;
+/// # use threadteam_core as threadteam;
+/// use threadteam::workers::Work;
 ///
 /// enum Job { Blink(u8), Log }
 /// impl Work for Job {
@@ -30,7 +31,8 @@ impl<F: FnOnce()> Work for F {
 /// Work as a plain function pointer and a word-sized argument: the no-alloc work item.
 ///
 /// ```
-/// use threadteam_core::{FnWork, Work};
+/// # use threadteam_core as threadteam;
+/// use threadteam::workers::{FnWork, Work};
 ///
 /// fn blink(times: usize) { assert_eq!(times, 3); }
 /// FnWork::new(blink, 3).run();

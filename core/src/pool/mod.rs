@@ -51,7 +51,10 @@ pub struct StartedThreadTeam<S: Signal + 'static, C: 'static, T> {
 ///
 /// ```
 /// use std::sync::{mpsc, Arc};
-/// use threadteam_core::{GrowthPolicy, ManualClock, ThreadTeamBuilder, Signal, ThreadFactory, Worker};
+/// # use threadteam_core as threadteam;
+/// use threadteam::port::{Signal, ThreadFactory};
+/// use threadteam::team::ThreadTeamBuilder;
+/// use threadteam::{GrowthPolicy, Worker};
 /// # #[derive(Default)] struct Parker(std::sync::Mutex<bool>, std::sync::Condvar);
 /// # impl Signal for Parker {
 /// #     fn wait(&self) { let mut t = self.0.lock().unwrap(); while !*t { t = self.1.wait(t).unwrap(); } *t = false; }

@@ -134,7 +134,10 @@ pub type MemoryTeam<W = crate::BoxedWork> =
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
-/// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder, Worker};
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Coordinate, Job, TeamBuilder};
+/// use threadteam::workers::{create_memory_worker, BoxedWork};
+/// use threadteam::Worker;
 ///
 /// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
 /// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
@@ -153,7 +156,10 @@ pub type MemoryTeam<W = crate::BoxedWork> =
 /// Without an allocator, the Team lives in a static [`TeamSlot`]:
 ///
 /// ```
-/// use threadteam_core::{CallerLock, Fixed, FnWork, Job, MemoryWorker, Statistics, Team, TeamBuilder, TeamSlot, Worker};
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{CallerLock, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot};
+/// use threadteam::workers::{FnWork, MemoryWorker};
+/// use threadteam::Worker;
 ///
 /// type Inbox = MemoryWorker<Job<FnWork>, heapless::Deque<Job<FnWork>, 1>>;
 /// type Tiny = Team<FnWork, &'static Inbox, CallerLock<FnWork>, fn(&Statistics) -> Option<&'static Inbox>, Fixed<4, 1>>;

@@ -182,7 +182,10 @@ struct PassState<W, Wk, F, S: Storage<W, Wk>> {
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
-/// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder, Worker};
+/// # use threadteam_core as threadteam;
+/// use threadteam::team::{Coordinate, Job, TeamBuilder};
+/// use threadteam::workers::{create_memory_worker, BoxedWork};
+/// use threadteam::Worker;
 /// use std::sync::{Arc, Mutex};
 ///
 /// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
