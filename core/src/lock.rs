@@ -19,6 +19,7 @@
 /// between tasks is fine, a spin lock is not.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // the host's critical-section implementation
 /// use threadteam_core::{CriticalSectionLock, RawLock};
 ///
 /// let lock = CriticalSectionLock::new();

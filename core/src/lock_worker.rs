@@ -40,6 +40,7 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// (Twisted silently drops them).
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // the host's critical-section implementation
 /// use threadteam_core::{CriticalSectionLock, LockWorker, Worker};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 ///
