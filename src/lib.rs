@@ -1,7 +1,8 @@
 //! **threadteam**: a well-behaved team of threads (or RTOS tasks) to run work on.
 //!
-//! This facade re-exports the `no_std` core ([`threadteam_core`]) and, with the `std`
-//! feature (on by default), the std backend ([`threadteam_std`]).
+//! This facade re-exports the `no_std` core ([`threadteam_core`]), with the `std` feature
+//! (on by default) the std backend ([`threadteam_std`]), and with the `freertos` feature the
+//! FreeRTOS backend as `threadteam::freertos`.
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
@@ -20,3 +21,17 @@ pub use threadteam_std::*;
 pub use threadteam_core::pool;
 #[cfg(feature = "std")]
 pub use threadteam_std::pool as std_pool;
+
+/// The FreeRTOS backend (feature `freertos`): [`threadteam_freertos`], re-exported whole.
+///
+/// ```no_run
+/// use threadteam::freertos::{kernel, TaskWorker};
+/// use threadteam::{FnWork, Worker};
+///
+/// static MAIN: TaskWorker<FnWork, 1> = TaskWorker::new();
+/// fn app(_: usize) { /* build Teams, submit work */ }
+/// MAIN.start("main", 2).unwrap().submit(FnWork::new(app, 0)).unwrap();
+/// kernel::start_scheduler();
+/// ```
+#[cfg(feature = "freertos")]
+pub use threadteam_freertos as freertos;

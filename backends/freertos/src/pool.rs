@@ -3,7 +3,6 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 
-use freertos_next::FreeRtosError;
 use threadteam_core::{LockWorker, Pool, Statistics, Team, ThreadWorker};
 
 use crate::{FreeRtosLock, FreeRtosSignal, FreeRtosThreadFactory, SpawnError};
@@ -15,30 +14,35 @@ pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
 /// alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
 /// [`threadteam_core::pool`]).
 ///
-/// Each worker is a task sleeping on its own [`FreeRtosSignal`]. When a worker cannot be
-/// made (the FreeRTOS heap has no room for its task or semaphore), `on_start_error` hears
-/// why, and the work stays in the backlog: the next submit, hand-back, `grow` or
-/// [`Team::pump`] tries again. Shrinking or quitting ends worker tasks: they return and
-/// are deleted.
+/// Each worker is a task from the FreeRTOS heap sleeping on its own [`FreeRtosSignal`]
+/// (which lives in the worker, on the Rust heap). When a worker cannot be made (the
+/// FreeRTOS heap has no room for its task, or the call came from an interrupt handler),
+/// `on_start_error` hears why, and the work stays in the backlog: the next submit,
+/// hand-back, `grow` or [`Team::pump`] tries again. Shrinking or quitting ends worker tasks:
+/// they return and are deleted.
 ///
-/// Call it, and use the pool, from FreeRTOS tasks of the factory's priority (see the
-/// [crate rules](crate#rules-on-freertos)).
+/// Use it from tasks of any priorities. Its coordinator is a lock, so a `submit` from an
+/// interrupt handler is handed to whichever task holds the lock; a Team fed mostly from
+/// interrupts is better coordinated by a task (see [`TaskWorker`](crate::TaskWorker)).
 ///
-/// # Errors
-/// [`FreeRtosError::OutOfMemory`] when the coordinator's mutex cannot be created.
+/// ```no_run
+/// use threadteam_core::Worker;
+/// use threadteam_freertos::{pool, FreeRtosThreadFactory};
+///
+/// // In a task:
+/// let team = pool(|| 4, FreeRtosThreadFactory::new("worker", 512, 1), |_error| {});
+/// team.submit(Box::new(|| { /* runs in a worker task */ })).unwrap();
+/// ```
 pub fn pool(
     mut limit: impl FnMut() -> usize + Send + 'static,
     factory: FreeRtosThreadFactory,
     mut on_start_error: impl FnMut(&SpawnError) + Send + 'static,
-) -> Result<Arc<FreeRtosPool>, FreeRtosError> {
+) -> Arc<FreeRtosPool> {
     let create = move |stats: &Statistics| {
         if stats.workers() >= limit() {
             return None;
         }
-        let started = FreeRtosSignal::new()
-            .map_err(|_| SpawnError::OutOfMemory)
-            .and_then(|signal| ThreadWorker::start(&factory, signal));
-        match started {
+        match ThreadWorker::start(&factory, FreeRtosSignal::new()) {
             Ok((worker, _task)) => Some(worker),
             Err(e) => {
                 on_start_error(&e);
@@ -46,5 +50,5 @@ pub fn pool(
             }
         }
     };
-    Ok(Team::new(LockWorker::new(FreeRtosLock::new()?), Box::new(create) as Box<_>))
+    Team::new(LockWorker::new(FreeRtosLock::new()), Box::new(create) as Box<_>)
 }
