@@ -22,10 +22,10 @@ export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-isolation"
 # The property tests (model, adaptive) run natively: under Miri a few hundred cases take
 # tens of minutes, and they exercise the same code the tests below do.
 cargo +nightly miri test -p threadteam-core --features std --lib \
-    --test handoff --test team --test fixed --test thread_worker --test quit_statistics --test task --test lane --test contexts
+    --test handoff --test team --test fixed --test thread_worker --test quit_statistics --test task --test lane
 # These tests leak their workers on purpose (Box::leak, for the &'static a re-entrant item
 # needs), so leaks are not errors there; every other Miri check still applies.
-MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-ignore-leaks" cargo +nightly miri test -p threadteam-core --features std --test workers
+MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-ignore-leaks" cargo +nightly miri test -p threadteam-core --features std --test workers --test contexts
 # The one module with `unsafe` in the project: scoped work in the std backend.
 cargo +nightly miri test -p threadteam-std --test scope
 # Doctests: some examples leak a worker on purpose (Box::leak for a &'static), so leaks
