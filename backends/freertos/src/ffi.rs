@@ -12,11 +12,13 @@ include!(concat!(env!("OUT_DIR"), "/sizes.rs"));
 pub(crate) type TaskMain = extern "C" fn(*mut c_void);
 
 /// What a static task's C trampoline calls: `main(arg)`. Read by the task when it starts,
-/// so it lives as long as the task (inside a static `TaskWorker`).
+/// so it lives as long as the task (inside a static `TaskWorker`). `None` (a null pointer to
+/// C) until the task is created: all zeros, so a `TaskWorker` in a `static` stays in `.bss`
+/// instead of taking its size (stack included) in flash.
 #[repr(C)]
 #[derive(Debug)]
 pub(crate) struct Entry {
-    pub(crate) main: TaskMain,
+    pub(crate) main: Option<TaskMain>,
     pub(crate) arg: *mut c_void,
 }
 

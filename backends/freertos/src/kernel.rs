@@ -91,7 +91,8 @@ pub struct HeapStats {
     pub min_ever_free: usize,
 }
 
-/// The FreeRTOS heap's figures now.
+/// The FreeRTOS heap's figures now. (heap_4 sets itself up at the first allocation:
+/// until then it reports nothing free.)
 ///
 /// ```no_run
 /// let heap = threadteam_freertos::kernel::heap_stats();

@@ -3,15 +3,16 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 
-use threadteam_core::{LockWorker, Pool, Statistics, Team, ThreadWorker};
+use threadteam_core::{LockWorker, Pool, Statistics, Team, ThreadFactory, ThreadWorker};
 
-use crate::{FreeRtosLock, FreeRtosSignal, FreeRtosThreadFactory, SpawnError};
+use crate::{FreeRtosLock, FreeRtosSignal, SpawnError};
 
 /// A Team of the core's [`ThreadWorker`]s on FreeRTOS tasks, as made by [`pool()`].
 pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
 
-/// A Team of FreeRTOS-task workers started through `factory`, never more than `limit()`
-/// alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
+/// A Team of FreeRTOS-task workers started through `factory` (a
+/// [`FreeRtosThreadFactory`](crate::FreeRtosThreadFactory), or one that wraps it), never more
+/// than `limit()` alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
 /// [`threadteam_core::pool`]).
 ///
 /// Each worker is a task from the FreeRTOS heap sleeping on its own [`FreeRtosSignal`]
@@ -33,11 +34,14 @@ pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
 /// let team = pool(|| 4, FreeRtosThreadFactory::new("worker", 512, 1), |_error| {});
 /// team.submit(Box::new(|| { /* runs in a worker task */ })).unwrap();
 /// ```
-pub fn pool(
+pub fn pool<F>(
     mut limit: impl FnMut() -> usize + Send + 'static,
-    factory: FreeRtosThreadFactory,
+    factory: F,
     mut on_start_error: impl FnMut(&SpawnError) + Send + 'static,
-) -> Arc<FreeRtosPool> {
+) -> Arc<FreeRtosPool>
+where
+    F: ThreadFactory<Error = SpawnError> + Send + 'static,
+{
     let create = move |stats: &Statistics| {
         if stats.workers() >= limit() {
             return None;

@@ -74,7 +74,8 @@ pub struct TaskWorker<T: 'static, const N: usize, const STACK_WORDS: usize = DEF
     /// Submitters and quitters between queueing and notifying. The task does not return
     /// (and so get deleted) while any remain: they are about to notify it by handle.
     waking: AtomicUsize,
-    /// The stack's least free words, recorded by the task as it ends.
+    /// The stack's least free words plus one, recorded by the task as it ends; 0 before
+    /// (zero-initialised, like everything here: see [`Entry`]).
     high_water: AtomicUsize,
     /// What the C trampoline calls; written once, by `start`, before the task exists.
     entry: UnsafeCell<Entry>,
@@ -87,9 +88,6 @@ pub struct TaskWorker<T: 'static, const N: usize, const STACK_WORDS: usize = DEF
 // hands it. Everything else is atomics and the inbox, which is Sync for Send items.
 unsafe impl<T: Send, const N: usize, const S: usize> Sync for TaskWorker<T, N, S> {}
 
-/// Not recorded yet (the task has not ended).
-const NO_MARK: usize = usize::MAX;
-
 impl<T: 'static, const N: usize, const STACK_WORDS: usize> TaskWorker<T, N, STACK_WORDS> {
     /// A worker with no task yet; `const`, for a `static`.
     pub const fn new() -> Self {
@@ -98,8 +96,8 @@ impl<T: 'static, const N: usize, const STACK_WORDS: usize> TaskWorker<T, N, STAC
             task: AtomicPtr::new(core::ptr::null_mut()),
             started: AtomicBool::new(false),
             waking: AtomicUsize::new(0),
-            high_water: AtomicUsize::new(NO_MARK),
-            entry: UnsafeCell::new(Entry { main: no_main, arg: core::ptr::null_mut() }),
+            high_water: AtomicUsize::new(0),
+            entry: UnsafeCell::new(Entry { main: None, arg: core::ptr::null_mut() }),
             tcb: Buffer::new(),
             stack: UnsafeCell::new([0; STACK_WORDS]),
         }
@@ -130,8 +128,7 @@ impl<T: 'static, const N: usize, const STACK_WORDS: usize> TaskWorker<T, N, STAC
     /// in words, that was ever free, as the task measured it when it ended; `None` while it
     /// has not ended. `STACK_WORDS` minus this is the most the task used.
     pub fn stack_high_water_mark(&self) -> Option<usize> {
-        let mark = self.high_water.load(Ordering::Acquire);
-        (mark != NO_MARK).then_some(mark)
+        self.high_water.load(Ordering::Acquire).checked_sub(1)
     }
 
     fn notify(&self, bits: u32) {
@@ -146,9 +143,6 @@ impl<T: 'static, const N: usize, const STACK_WORDS: usize> TaskWorker<T, N, STAC
         unsafe { ffi::threadteam_task_notify(handle, bits) };
     }
 }
-
-/// The entry of a worker that was never started; never called.
-extern "C" fn no_main(_: *mut c_void) {}
 
 impl<T: Work + Send + 'static, const N: usize, const STACK_WORDS: usize> TaskWorker<T, N, STACK_WORDS> {
     /// Creates this worker's task, named `name` (cut to 15 bytes), at `priority`, with the
@@ -168,7 +162,7 @@ impl<T: Work + Send + 'static, const N: usize, const STACK_WORDS: usize> TaskWor
         let entry = self.entry.get();
         let arg = core::ptr::from_ref(self).cast_mut().cast::<c_void>();
         // SAFETY: we won `started`, and no task reads `entry` yet: we are its only user.
-        unsafe { *entry = Entry { main: run::<T, N, STACK_WORDS>, arg } };
+        unsafe { *entry = Entry { main: Some(run::<T, N, STACK_WORDS>), arg } };
         let name = Name::new(name);
         // SAFETY: `entry`, `tcb` and `stack` are inside this `'static` worker and given to
         // the kernel only here, once (`started`); the stack holds STACK_WORDS words; the name
@@ -217,7 +211,7 @@ impl<T: Work + Send + 'static, const N: usize, const STACK_WORDS: usize> TaskWor
         while self.waking.load(Ordering::SeqCst) != 0 {
             crate::kernel::delay(1);
         }
-        self.high_water.store(crate::kernel::stack_high_water_mark(), Ordering::Release);
+        self.high_water.store(crate::kernel::stack_high_water_mark() + 1, Ordering::Release);
     }
 }
 
