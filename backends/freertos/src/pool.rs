@@ -22,9 +22,10 @@ pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
 /// hand-back, `grow` or [`Team::pump`] tries again. Shrinking or quitting ends worker tasks:
 /// they return and are deleted.
 ///
-/// Use it from tasks of any priorities. Its coordinator is a lock, so a `submit` from an
-/// interrupt handler is handed to whichever task holds the lock; a Team fed mostly from
-/// interrupts is better coordinated by a task (see [`TaskWorker`](crate::TaskWorker)).
+/// Use it from tasks of any priorities, not from interrupt handlers: its work items, its
+/// backlog and its coordinator's queue live on the heap, and a FreeRTOS heap may not be
+/// used there. A Team fed from interrupts is a no-alloc one coordinated by a task (see
+/// [`TaskWorker`](crate::TaskWorker)).
 ///
 /// ```no_run
 /// use threadteam_core::Worker;
