@@ -94,9 +94,9 @@ for t in "${targets[@]}"; do
 done
 
 echo
-echo "--- footprint: release, opt-level z, LTO, one codegen unit; bytes (arm-none-eabi-size)"
+echo "--- footprint: release, opt-level z, LTO, one codegen unit, a panic handler that prints no message; bytes (arm-none-eabi-size)"
 for t in "${targets[@]}"; do
-  build "$t" --bin empty --bin footprint
+  build "$t" --features terse-panic --bin empty --bin footprint
 done
 declare -A flash=() ram=() slot=()
 rows=()

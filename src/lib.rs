@@ -5,6 +5,7 @@
 //! FreeRTOS backend as `threadteam::freertos`.
 #![doc = include_str!("../README.md")]
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "std")]

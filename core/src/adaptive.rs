@@ -64,6 +64,7 @@ where
         Box::new(create) as Box<_>,
         on_failure,
         Some(pacing),
+        None,
         Arc::clone(&launcher) as Arc<_>,
     );
     let weak = Arc::downgrade(&team);

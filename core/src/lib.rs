@@ -62,6 +62,8 @@
 //!   Team's fast lane (`Ring`).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// `threadteam_loom` is the model tests' cfg, not something a user turns on: no badges for it.
+#![cfg_attr(docsrs, doc(auto_cfg(hide(threadteam_loom))))]
 #![forbid(unsafe_code)]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core, clippy::std_instead_of_alloc)]
 
@@ -85,7 +87,6 @@ use threadteam_critical_section_std as _;
 
 mod error;
 mod factory;
-mod lane;
 mod lock;
 mod lock_worker;
 mod memory;
@@ -113,9 +114,6 @@ pub use adaptive::{adaptive_pool, PacedPool};
 pub use error::{AlreadyQuit, SubmitError};
 pub use factory::{Signal, ThreadFactory};
 #[cfg(feature = "std")]
-pub use lane::Ring;
-pub use lane::{Lane, NoLane, BYPASS_BUDGET};
-#[cfg(feature = "std")]
 pub use lock::StdLock;
 pub use lock::{CriticalSectionLock, RawLock};
 pub use lock_worker::LockWorker;
@@ -131,6 +129,9 @@ pub use storage::Growable;
 pub use storage::{Fixed, Queue, Seq, Storage};
 #[cfg(feature = "alloc")]
 pub use task::{JoinHandle, TaskError};
+#[cfg(feature = "std")]
+pub use team::bypass::Ring;
+pub use team::bypass::{Lane, NoLane, BYPASS_BUDGET};
 pub use team::{Backlogged, Coordinate, Failure, Job, Statistics, Team, TeamSlot, WorkerId};
 #[cfg(feature = "alloc")]
 pub use thread_worker::ThreadWorker;

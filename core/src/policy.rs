@@ -69,6 +69,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock at zero.
     #[cfg(not(all(threadteam_loom, feature = "std")))]
+    // Available to every user (the cfg only swaps in loom's non-const version for the model
+    // tests): no badge, which hiding `threadteam_loom` alone would turn into "not std".
+    #[cfg_attr(docsrs, doc(auto_cfg = false))]
     pub const fn new() -> Self {
         Self { now: Section::new(Duration::ZERO) }
     }
@@ -179,6 +182,50 @@ impl GrowthPolicy {
         }
     }
 
+    /// No cap and no pacing: a worker is created whenever work waits and none is idle, and
+    /// idle workers are kept forever. The policy of a Team made without one; it needs no
+    /// clock.
+    ///
+    /// ```
+    /// use threadteam_core::GrowthPolicy;
+    ///
+    /// let policy = GrowthPolicy::unbounded();
+    /// assert!(!policy.needs_clock());
+    /// assert_eq!(policy.max, None);
+    /// ```
+    pub const fn unbounded() -> Self {
+        Self { min: 0, burst: usize::MAX, growth_interval: Duration::from_millis(500), keep_alive: None, max: None }
+    }
+
+    /// A hard cap of `max` workers, created at once as work arrives and kept however long
+    /// they idle: Twisted's `pool(lambda: max, ...)`. It needs no clock.
+    ///
+    /// ```
+    /// use threadteam_core::GrowthPolicy;
+    ///
+    /// let policy = GrowthPolicy::capped(8);
+    /// assert_eq!((policy.burst, policy.max), (8, Some(8)));
+    /// assert!(!policy.needs_clock());
+    /// ```
+    pub const fn capped(max: usize) -> Self {
+        Self { min: 0, burst: max, growth_interval: Duration::from_millis(500), keep_alive: None, max: Some(max) }
+    }
+
+    /// Whether growth beyond [`burst`](GrowthPolicy::burst) is paced by time: `max` (if
+    /// any) is above `max(min, burst)`.
+    pub const fn paces_growth(&self) -> bool {
+        match self.max {
+            Some(max) => self.unpaced() < max,
+            None => self.unpaced() < usize::MAX,
+        }
+    }
+
+    /// Whether following this policy needs a [`Clock`]: it paces growth or ages idle
+    /// workers out.
+    pub const fn needs_clock(&self) -> bool {
+        self.paces_growth() || self.keep_alive.is_some()
+    }
+
     /// Sets [`min`](GrowthPolicy::min).
     #[must_use]
     pub const fn min(mut self, workers: usize) -> Self {
@@ -220,8 +267,12 @@ impl GrowthPolicy {
     }
 
     /// The number of workers that may be created without pacing: `max(min, burst)`.
-    pub fn unpaced(&self) -> usize {
-        self.min.max(self.burst)
+    pub const fn unpaced(&self) -> usize {
+        if self.min > self.burst {
+            self.min
+        } else {
+            self.burst
+        }
     }
 
     /// Whether a worker may be created now for waiting work.
@@ -288,6 +339,15 @@ impl GrowthPolicy {
         }
     }
 }
+
+/// A limit function: the most workers a Team may have, re-read at every creation
+/// (Twisted's `currentLimit`).
+#[cfg(feature = "alloc")]
+pub(crate) type LimitFn = alloc::boxed::Box<dyn FnMut() -> usize + Send>;
+/// A limit function: the most workers a Team may have, re-read at every creation
+/// (Twisted's `currentLimit`).
+#[cfg(not(feature = "alloc"))]
+pub(crate) type LimitFn = fn() -> usize;
 
 /// A reference to something shared: `'static` (no allocator needed) or an `Arc`.
 pub(crate) enum Shared<T: ?Sized + 'static> {

@@ -36,7 +36,7 @@ pub type Pool<S, L> = Team<
 ///
 /// Failed work is reported to `on_failure` (see [`Team::with_failure_hook`]).
 pub fn pool<S, L, F>(
-    mut limit: impl FnMut() -> usize + Send + 'static,
+    limit: impl FnMut() -> usize + Send + 'static,
     factory: F,
     on_failure: impl Fn(&crate::Failure) + Send + Sync + 'static,
 ) -> Arc<Pool<S, L>>
@@ -47,6 +47,14 @@ where
 {
     let launcher = Arc::new(Launcher::new(factory));
     let workers = Arc::clone(&launcher);
-    let create = move |stats: &Statistics| (stats.workers() < limit()).then(|| workers.create());
-    Team::launching(LockWorker::new(L::default()), Box::new(create) as Box<_>, on_failure, None, launcher as Arc<_>)
+    let create = move |_: &Statistics| Some(workers.create());
+    let limit: crate::policy::LimitFn = Box::new(limit);
+    Team::launching(
+        LockWorker::new(L::default()),
+        Box::new(create) as Box<_>,
+        on_failure,
+        None,
+        Some(limit),
+        launcher as Arc<_>,
+    )
 }

@@ -193,6 +193,17 @@ mod claim {
     }
 }
 
+/// How many times to re-check a condition before giving up on it (a worker looking for its
+/// next item, a thread before it parks): `n`, or 1 under loom, where every re-check
+/// multiplies the interleavings explored.
+pub(crate) const fn patience(n: u32) -> u32 {
+    if cfg!(threadteam_loom) {
+        1
+    } else {
+        n
+    }
+}
+
 /// Between two attempts of a lock-free retry loop: after a lost compare-and-swap, spin a
 /// little longer each time (up to 64 pauses, as crossbeam's `Backoff::spin`), so that
 /// threads contending for one cache line stop taking it from each other at every attempt.

@@ -253,7 +253,7 @@ fn a_new_policy_applies_at_once_and_on_the_timer() {
     // Raising the cap: waiting work is served on the timer, at the usual pace.
     rig.team.set_policy(policy().max(Some(5))).unwrap();
     rig.coordinate.perform_all();
-    assert_eq!(rig.team.policy(), Some(policy().max(Some(5))));
+    assert_eq!(rig.team.policy(), policy().max(Some(5)));
     assert_eq!(rig.team.next_deadline(), Some(ms(100)));
     rig.tick_at(ms(100));
     rig.tick_at(ms(200));

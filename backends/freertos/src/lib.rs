@@ -52,6 +52,7 @@
 //! (25 MHz by default) and `THREADTEAM_FREERTOS_HEAP_BYTES` for the alloc configuration's heap
 //! (48 KiB by default). `backends/freertos/firmware` runs it on QEMU.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

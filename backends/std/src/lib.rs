@@ -40,6 +40,7 @@
 //! The only `unsafe` code is in the scope module (erasing a scoped closure's lifetime; see
 //! its `SAFETY` comments); everything else is checked by `deny(unsafe_code)`.
 #![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adaptive;
 mod clock;

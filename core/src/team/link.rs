@@ -7,33 +7,11 @@
 
 use core::fmt;
 
-use super::{Failure, WorkerId};
+use super::event::Event;
+#[cfg(feature = "std")]
+use super::Failure;
+use super::WorkerId;
 use crate::Work;
-
-pub(crate) enum Event<W> {
-    Submit(W),
-    HandedBack(WorkerId),
-    /// The worker given this work could not start its thread.
-    StartFailed(WorkerId, W),
-    Grow(usize),
-    Shrink(Option<usize>),
-    Quit,
-    Pump,
-    Tick,
-    /// A new growth policy. The policy itself waits in the Team (see `Team::set_policy`):
-    /// carried here, it would make every queued event, and so every slot of a fixed
-    /// coordinator queue, as large as a policy.
-    Policy,
-}
-
-impl<W> Event<W> {
-    pub(crate) fn into_work(self) -> Option<W> {
-        match self {
-            Event::Submit(work) => Some(work),
-            _ => None,
-        }
-    }
-}
 
 /// What the Team's items call back into.
 pub(crate) trait TeamLink<W>: Send + Sync {
@@ -43,20 +21,24 @@ pub(crate) trait TeamLink<W>: Send + Sync {
     /// `true`: the worker stays busy and takes an item that a submitter is landing in the
     /// fast lane, from [`landing`](TeamLink::landing).
     fn hand_back(&self, id: WorkerId, link: &Link<W>) -> bool;
+    // What only some builds use is compiled only there: every method here is in the
+    // Team's vtable, so an unused one would still cost firmware its flash.
     /// The worker `id` could not start, so `work`, which it was given, never ran.
-    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    #[cfg(feature = "alloc")]
     fn start_failed(&self, id: WorkerId, work: W);
-    /// An item failed.
-    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    /// An item failed (a caught panic).
+    #[cfg(feature = "std")]
     fn report(&self, failure: Failure);
     /// Removes the first backlogged item that `matches` (a task handle's cancel).
-    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    #[cfg(feature = "alloc")]
     fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W>;
     /// A worker finished an item: its next one, taken from the fast lane without
     /// coordinating, if there is one.
+    #[cfg(feature = "std")]
     fn next_work(&self) -> Option<W>;
     /// For a worker kept busy by its hand-back: waits for the item landing in the lane.
     /// `None` if it was cancelled meanwhile; the worker is then handed back again.
+    #[cfg(feature = "std")]
     fn landing(&self) -> Option<W>;
 }
 
@@ -104,7 +86,7 @@ impl<W> SelfLink<W> {
     }
 
     /// Removes the first backlogged item that `matches`, if the Team still exists.
-    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    #[cfg(feature = "alloc")]
     pub(crate) fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W> {
         self.get()?.team().remove_backlogged(matches)
     }
@@ -139,7 +121,7 @@ impl<W> Job<W> {
     }
 
     /// The worker this job was given to could not start: the work goes back to the Team.
-    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    #[cfg(feature = "alloc")]
     pub(crate) fn start_failed(self) {
         let Job { work, worker, link } = self;
         link.team().start_failed(worker, work);
@@ -157,21 +139,25 @@ impl<W> Job<W> {
 }
 
 impl<W: Work> Work for Job<W> {
+    #[cfg(not(feature = "std"))]
+    fn run(self) {
+        // No fast lane without std, and a panic does not unwind: run, then hand back.
+        let Job { work, worker, link } = self;
+        work.run();
+        link.team().hand_back(worker, &link);
+    }
+
     /// Runs the work, then whatever the Team's fast lane holds (the worker stays busy, as a
     /// coordinated hand-back would have kept it with the backlog's oldest item), then hands
     /// the worker back.
+    #[cfg(feature = "std")]
     fn run(self) {
         let Job { mut work, worker, link } = self;
         let team = link.team();
         loop {
-            #[cfg(feature = "std")]
-            {
-                if let Err(payload) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| work.run())) {
-                    team.report(Failure::from_panic(payload));
-                }
+            if let Err(payload) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| work.run())) {
+                team.report(Failure::from_panic(payload));
             }
-            #[cfg(not(feature = "std"))]
-            work.run();
             work = match team.next_work() {
                 Some(next) => next,
                 None => loop {
@@ -222,6 +208,7 @@ impl<W> fmt::Debug for Coordinate<W> {
         let name = match self.event {
             Event::Submit(_) => "Submit",
             Event::HandedBack(_) => "HandedBack",
+            #[cfg(feature = "alloc")]
             Event::StartFailed(..) => "StartFailed",
             Event::Grow(_) => "Grow",
             Event::Shrink(_) => "Shrink",

@@ -20,10 +20,14 @@
 //! | `tick()` (a timer, with a [policy](crate::policy)) | retire idle workers past keep-alive, coldest first, down to `min`; then **pump** |
 //! | **finish** | when quitting and `busy == 0`: serve any backlog with new workers if possible; else `finished`, quit the coordinator; what is left can be [reclaimed](Team::reclaim) |
 //!
-//! With a [`GrowthPolicy`] (see [`Pacing`]), creation in **pump** is
-//! paced by the policy (an explicit `grow` and work left at quit only respect its `max`),
-//! each idle worker and backlogged item carries a time stamp from the [`Clock`](crate::Clock), and after
-//! every event the Team publishes its [next deadline](Team::next_deadline) for a timer.
+//! Every Team is sized by one [`GrowthPolicy`] (`min`, `max`, `burst`, growth interval,
+//! keep-alive), plus, optionally, a limit function re-read at every creation (Twisted's
+//! `pool(currentLimit, ...)`). A hard cap is the policy that creates at once up to its `max`
+//! and keeps idle workers forever; it needs no clock. A policy that paces growth beyond
+//! `burst` or ages idle workers out needs one ([`Pacing`]): creation in **pump** is then
+//! paced (an explicit `grow` and work left at quit only respect its `max`), idle workers and
+//! backlogged items carry time stamps from the [`Clock`], and after every
+//! event the Team publishes its [next deadline](Team::next_deadline) for a timer.
 //!
 //! The thread pools ([`pool()`](crate::pool()), [`adaptive_pool()`](crate::adaptive_pool()))
 //! create workers unstarted and start their threads after the pass that created them, on
@@ -36,40 +40,10 @@
 //!
 //! # The fast lane
 //!
-//! Coordinating every item would make the coordinator the serial point of a busy pool: a
-//! submit and a hand-back per item, each taking its lock. So the head of the backlog is a
-//! lock-free queue, the *lane* (a [`Ring`](crate::Ring) with [`Growable`](crate::Growable)
-//! storage; [`Fixed`](crate::Fixed) storage has none), which work may enter and leave
-//! without the coordinator in exactly the situation where coordinating would decide
-//! nothing:
-//!
-//! - **Bypassing submits.** At the end of each event the coordinator opens the lane's gate
-//!   if every worker is busy, the last request for a new worker was refused (the limit is
-//!   reached, or a spawn failed) and no worker has come or gone since (a submit or
-//!   hand-back that found nothing waiting asked nothing, so an earlier refusal still
-//!   stands; any other event asks afresh), nothing waits in the coordinated part of the
-//!   backlog, the Team has no policy and is not quitting; otherwise it closes it. While it is open, `submit` claims
-//!   a place in the lane with one compare-and-swap that also checks the gate. At most
-//!   [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) submits bypass between two events, so a
-//!   saturated Team still sees a coordinated submit now and then: the limit is re-read and
-//!   a failed spawn is retried.
-//! - **Workers keep busy.** A worker that finishes an item takes the next from the lane
-//!   (with a short spin, while the gate is open) instead of being handed back: exactly
-//!   what its hand-back would have done with the backlog's oldest item.
-//! - **No work is stranded.** Only the last busy worker's hand-back could leave the lane
-//!   with nobody to serve it. It closes the gate first; then any place claimed before the
-//!   close (an item, or a push still landing) keeps that worker busy until it has taken it.
-//!   So with nobody busy the gate is closed and the lane holds nothing in flight, and quit
-//!   (which closes the gate too) finishes as before.
-//!
-//! The state machine treats the lane as the front of the backlog: the coordinator pops it
-//! first and pushes to it while the coordinated part is empty, so order is kept (work
-//! refused by a worker that quit behind the Team's back goes back to the front of the
-//! coordinated part, behind the lane: the one exception). [`Statistics::backlogged`]
-//! counts both; with the lane in use, `busy_workers` counts a worker from dispatch until
-//! the lane it drains is empty. A Team whose coordinator is not
-//! [inline](crate::ExclusiveWorker::runs_in_caller) (a memory worker) never uses the lane, so
-//! a test driven step by step sees every event.
+//! While every worker is busy and no new one may be made, submits go around the coordinator
+//! through a lock-free queue at the head of the backlog, and workers take their next item
+//! from it without a hand-back: see [`bypass`], where the whole protocol lives. The state
+//! machine (`TeamState`) sees that queue and the coordinated one behind it as one FIFO.
 //!
 //! # Differences from Twisted (its latent bugs, fixed)
 //!
@@ -80,76 +54,43 @@
 //! - When `create_worker` gives `None`, the work stays in the backlog and creation is tried
 //!   again whenever capacity may have changed: the next coordinated submit or hand-back (at
 //!   least one in every [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) submits; see
-//!   [the fast lane](#the-fast-lane)), grow, or [`Team::pump`].
+//!   [the fast lane](bypass)), grow, or [`Team::pump`].
 //! - New work joins the back of the backlog, so it never overtakes older work.
 //! - Shrink debt never exceeds the number of busy workers; `grow` cancels debt first.
 
+pub mod bypass;
+mod event;
+mod failure;
 mod link;
 mod state;
+mod stats;
 
 use core::fmt;
 use core::time::Duration;
 
-use crate::sync::{AtomicBool, AtomicUsize, Claim, Ordering, Section};
-use crate::{AlreadyQuit, ExclusiveWorker, GrowthPolicy, Lane, Pacing, Quit, Storage, SubmitError, Work, Worker};
+use crate::policy::{LimitFn, Shared};
+use crate::sync::{AtomicUsize, Claim, Ordering, Section};
+use crate::{
+    AlreadyQuit, Clock, ExclusiveWorker, GrowthPolicy, Lane, Pacing, Queue, Quit, Signal, Storage, SubmitError, Work,
+    Worker,
+};
 
+use bypass::{Bypass, Gate};
+use event::{Effects, Event};
+pub use failure::Failure;
+use failure::Hook;
 pub(crate) use link::SelfLink;
 pub use link::{Coordinate, Job};
-use link::{Event, Link, TeamLink};
-pub(crate) use state::{Effects, TeamState};
-
-/// How many times a worker that finds the fast lane empty looks again (spinning, then
-/// yielding) before it is handed back: under load the next item is usually a push away.
-#[cfg(not(threadteam_loom))]
-const LANE_PATIENCE: u32 = 10;
-/// Under loom every re-check multiplies the interleavings.
-#[cfg(threadteam_loom)]
-const LANE_PATIENCE: u32 = 1;
+use link::{Link, TeamLink};
+use state::TeamState;
+pub use stats::Statistics;
+use stats::{Published, Timing};
 
 /// Identifies a worker inside its Team (an index into the Team's worker slots).
 pub type WorkerId = usize;
 
-/// A snapshot of a Team's counts (Twisted's `Statistics`, plus lifetime counters).
-///
-/// Exact whenever the coordinator is quiescent; while work is moving, each field is a
-/// value it really had, published at the end of a coordinated step.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct Statistics {
-    /// Workers alive and waiting for work.
-    pub idle_workers: usize,
-    /// Workers running an item (until their hand-back has been coordinated).
-    pub busy_workers: usize,
-    /// Work waiting for a worker.
-    pub backlogged: usize,
-    /// Busy workers that will retire when they next become idle.
-    pub shrink_debt: usize,
-    /// Workers created so far. A worker of [`pool()`](crate::pool()) whose thread then could
-    /// not start counts here too (and as retired): the pools start threads after the
-    /// coordinator pass that created their workers.
-    pub workers_created: u64,
-    /// Workers retired so far (by shrink, quit, keep-alive or refusal).
-    pub workers_retired: u64,
-    /// The most workers alive at once.
-    pub high_water: usize,
-    /// Work items that failed (panicked) so far and were reported to the failure hook. A
-    /// panic in [`Team::spawn`]ed work goes to its [`JoinHandle`](crate::JoinHandle) instead,
-    /// and is counted here only if the handle was dropped first.
-    pub failures: u64,
-    /// How long the oldest backlogged item has waited; `None` when the backlog is empty or
-    /// the Team has no clock (only a [paced](Pacing) Team has one).
-    pub oldest_backlog_age: Option<Duration>,
-}
-
-impl Statistics {
-    /// Idle plus busy workers.
-    pub fn workers(&self) -> usize {
-        self.idle_workers + self.busy_workers
-    }
-}
-
 /// An item in a Team's backlog: the work and when it was submitted, by the Team's
-/// [`Clock`](crate::Clock) (zero without one). Storage holds these; see [`Storage`].
+/// [`Clock`] (zero without one). Storage holds these; see [`Storage`].
 #[derive(Debug)]
 pub struct Backlogged<W> {
     pub(crate) since: Duration,
@@ -168,147 +109,14 @@ impl<W> Backlogged<W> {
     }
 }
 
-/// A failed work item, as given to the failure hook.
-///
-/// With `std`, a failure is a panic caught around the item; its payload is available.
-/// Without `std` a panic aborts, so no failure is ever reported.
-pub struct Failure {
-    #[cfg(feature = "std")]
-    payload: alloc::boxed::Box<dyn core::any::Any + Send + 'static>,
-    #[cfg(not(feature = "std"))]
-    _never: core::convert::Infallible,
-}
-
-impl Failure {
-    #[cfg(feature = "std")]
-    pub(crate) fn from_panic(payload: alloc::boxed::Box<dyn core::any::Any + Send + 'static>) -> Self {
-        Self { payload }
-    }
-
-    /// The panic message, when the payload is a string (as with `panic!("...")`).
-    pub fn message(&self) -> Option<&str> {
-        #[cfg(feature = "std")]
-        {
-            let p = &self.payload;
-            p.downcast_ref::<&'static str>()
-                .copied()
-                .or_else(|| p.downcast_ref::<alloc::string::String>().map(|s| s.as_str()))
-        }
-        #[cfg(not(feature = "std"))]
-        match self._never {}
-    }
-
-    /// The panic payload, e.g. to resume the panic elsewhere.
-    #[cfg(feature = "std")]
-    pub fn into_payload(self) -> alloc::boxed::Box<dyn core::any::Any + Send + 'static> {
-        self.payload
-    }
-}
-
-impl fmt::Debug for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Failure").field("message", &self.message()).finish()
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.message() {
-            Some(m) => write!(f, "work panicked: {m}"),
-            None => f.write_str("work panicked"),
-        }
-    }
-}
-
-/// Who hears about failed work.
-#[cfg_attr(not(feature = "std"), allow(dead_code))] // without std nothing fails
-enum Hook {
-    /// With `std`: a line on stderr, like an uncaught thread panic's. Otherwise nothing.
-    Default,
-    Fn(fn(&Failure)),
-    #[cfg(feature = "alloc")]
-    Boxed(alloc::boxed::Box<dyn Fn(&Failure) + Send + Sync>),
-}
-
-#[cfg_attr(not(feature = "std"), allow(dead_code))]
-impl Hook {
-    fn call(&self, failure: &Failure) {
-        match self {
-            Hook::Default => {
-                #[cfg(feature = "std")]
-                std::eprintln!("threadteam: {failure}");
-                #[cfg(not(feature = "std"))]
-                let _ = failure;
-            }
-            Hook::Fn(f) => f(failure),
-            #[cfg(feature = "alloc")]
-            Hook::Boxed(f) => f(failure),
-        }
-    }
-}
-
-/// Published counts, readable from any thread without taking the coordinator.
-#[derive(Default)]
-struct Published {
-    idle: AtomicUsize,
-    busy: AtomicUsize,
-    backlogged: AtomicUsize,
-    debt: AtomicUsize,
-    created: AtomicUsize,
-    retired: AtomicUsize,
-    high_water: AtomicUsize,
-    failures: AtomicUsize,
-    finished: AtomicBool,
-}
-
-impl Published {
-    fn store(&self, s: &Statistics) {
-        let r = Ordering::Release;
-        self.idle.store(s.idle_workers, r);
-        self.busy.store(s.busy_workers, r);
-        self.backlogged.store(s.backlogged, r);
-        self.debt.store(s.shrink_debt, r);
-        self.created.store(s.workers_created as usize, r);
-        self.retired.store(s.workers_retired as usize, r);
-        self.high_water.store(s.high_water, r);
-    }
-
-    fn store_finished(&self, finished: bool) {
-        self.finished.store(finished, Ordering::Release);
-    }
-
-    fn load(&self) -> Statistics {
-        let a = Ordering::Acquire;
-        Statistics {
-            idle_workers: self.idle.load(a),
-            busy_workers: self.busy.load(a),
-            backlogged: self.backlogged.load(a),
-            shrink_debt: self.debt.load(a),
-            workers_created: self.created.load(a) as u64,
-            workers_retired: self.retired.load(a) as u64,
-            high_water: self.high_water.load(a),
-            failures: self.failures.load(a) as u64,
-            oldest_backlog_age: None,
-        }
-    }
-}
-
-/// What a paced Team publishes for its timer, its statistics and [`Team::policy`].
-#[derive(Default)]
-struct Timing {
-    deadline: Option<Duration>,
-    oldest_backlogged_since: Option<Duration>,
-    /// Written by [`Team::set_policy`] before it sends the event that applies it, so the
-    /// event carries no policy; [`Team::policy`] reads it.
-    policy: Option<GrowthPolicy>,
-}
-
+/// What belongs to whoever runs the coordinator's pass (see [`Claim`]).
 struct Core<W, Wk, F, S: Storage<W, Wk>> {
     state: TeamState<W, Wk, S>,
+    /// The coordinated queue: the backlog behind the fast lane.
+    plain: S::Backlog,
     create_worker: F,
-    /// Whether the lane's gate is open (only the coordinator opens or closes it): a closed
-    /// gate is not closed again, sparing a write to the lane's shared tail per event.
-    gate_open: bool,
+    limit: Option<LimitFn>,
+    gate: Gate,
 }
 
 /// A composite [`Worker`]: a pool of workers behind a serialising coordinator.
@@ -361,14 +169,13 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     hook: Hook,
     link: spin::Once<SelfLink<W>>,
-    pacing: Option<Pacing>,
+    /// The clock of a policy that needs one (pacing, keep-alive).
+    clock: Option<Shared<dyn Clock>>,
+    /// The timer to wake when the deadline moves earlier, the Team finishes or is dropped.
+    wake: Option<Shared<dyn Signal>>,
     timing: Section<Timing>,
-    /// The head of the backlog, for work that bypasses the coordinator (see
-    /// [the fast lane](self#the-fast-lane)).
-    lane: S::Lane,
-    /// Whether the lane is used: the storage has one, the coordinator runs events in the
-    /// caller (so none is ever left queued behind the lane), and there is no policy.
-    fast: bool,
+    /// The head of the backlog, for work that goes around the coordinator.
+    bypass: Bypass<S::Lane>,
     /// Starts the threads of workers created unstarted, after the pass that created them.
     #[cfg(feature = "alloc")]
     launcher: Option<alloc::sync::Arc<dyn crate::launch::Launch>>,
@@ -402,6 +209,26 @@ impl<T> fmt::Debug for TeamSlot<T> {
     }
 }
 
+/// How a Team is configured, whatever its constructor.
+struct Config {
+    hook: Hook,
+    policy: GrowthPolicy,
+    clock: Option<Shared<dyn Clock>>,
+    wake: Option<Shared<dyn Signal>>,
+    limit: Option<LimitFn>,
+}
+
+impl Config {
+    fn unpaced(hook: Hook) -> Self {
+        Self { hook, policy: GrowthPolicy::unbounded(), clock: None, wake: None, limit: None }
+    }
+
+    fn paced(hook: Hook, pacing: Pacing) -> Self {
+        let Pacing { policy, clock, wake } = pacing;
+        Self { hook, policy, clock: Some(clock), wake, limit: None }
+    }
+}
+
 impl<W, Wk, C, F, S> Team<W, Wk, C, F, S>
 where
     W: Work + Send + 'static,
@@ -414,27 +241,48 @@ where
     S::Ids: Send,
     S::Lane: Send + Sync,
 {
-    fn build(coordinator: C, create_worker: F, hook: Hook, pacing: Option<Pacing>) -> Self {
-        let state = TeamState::new(pacing.as_ref().map(|p| p.policy));
-        let capacity = state.backlog_capacity();
-        let fast = <S::Lane as Lane<W>>::ENABLED && coordinator.runs_in_caller() && pacing.is_none();
-        let timing = Timing { policy: pacing.as_ref().map(|p| p.policy), ..Timing::default() };
+    fn build(coordinator: C, create_worker: F, config: Config) -> Self {
+        let Config { hook, policy, clock, wake, limit } = config;
+        assert!(
+            clock.is_some() || !policy.needs_clock(),
+            "threadteam: a growth policy that paces growth or ages idle workers out needs a clock"
+        );
+        let plain = S::Backlog::default();
+        let capacity = plain.capacity();
+        let fast = <S::Lane as Lane<W>>::ENABLED && coordinator.runs_in_caller();
         Self {
-            lane: S::Lane::default(),
-            fast,
+            bypass: Bypass::new(fast),
             quit: Quit::new(),
             coordinator,
-            core: Claim::new(Core { state, create_worker, gate_open: false }),
+            core: Claim::new(Core {
+                state: TeamState::new(policy),
+                plain,
+                create_worker,
+                limit,
+                gate: Gate::default(),
+            }),
             published: Published::default(),
             reserved: AtomicUsize::new(0),
             capacity,
             hook,
             link: spin::Once::new(),
-            pacing,
-            timing: Section::new(timing),
+            clock,
+            wake,
+            timing: Section::new(Timing { deadline: None, oldest_backlogged_since: None, policy }),
             #[cfg(feature = "alloc")]
             launcher: None,
         }
+    }
+
+    fn place(slot: &'static TeamSlot<Self>, build: impl FnOnce() -> Self) -> &'static Self {
+        let mut fresh = false;
+        let team = slot.0.call_once(|| {
+            fresh = true;
+            build()
+        });
+        assert!(fresh, "TeamSlot already holds a Team");
+        team.link.call_once(|| SelfLink::Static(team));
+        team
     }
 
     /// A Team placed in `slot` for the rest of the program: no allocator needed.
@@ -448,14 +296,9 @@ where
         create_worker: F,
         hook: Option<fn(&Failure)>,
     ) -> &'static Self {
-        let mut fresh = false;
-        let team = slot.0.call_once(|| {
-            fresh = true;
-            Self::build(coordinator, create_worker, hook.map_or(Hook::Default, Hook::Fn), None)
-        });
-        assert!(fresh, "TeamSlot already holds a Team");
-        team.link.call_once(|| SelfLink::Static(team));
-        team
+        Self::place(slot, || {
+            Self::build(coordinator, create_worker, Config::unpaced(hook.map_or(Hook::Default, Hook::Fn)))
+        })
     }
 
     /// Like [`Team::new_static`], for a Team that follows a growth policy (see [`Pacing`]).
@@ -469,64 +312,66 @@ where
         hook: Option<fn(&Failure)>,
         pacing: Pacing,
     ) -> &'static Self {
-        let mut fresh = false;
-        let team = slot.0.call_once(|| {
-            fresh = true;
-            Self::build(coordinator, create_worker, hook.map_or(Hook::Default, Hook::Fn), Some(pacing))
-        });
-        assert!(fresh, "TeamSlot already holds a Team");
-        team.link.call_once(|| SelfLink::Static(team));
-        team
+        Self::place(slot, || {
+            Self::build(coordinator, create_worker, Config::paced(hook.map_or(Hook::Default, Hook::Fn), pacing))
+        })
     }
 
-    /// The counts as last published by the coordinator. See [`Statistics`]. The age of the
-    /// oldest backlogged item is measured now, from its published submit time.
+    /// The counts as last published by the coordinator, plus the fast lane's items as of
+    /// now. See [`Statistics`]. With a clock, the age of the oldest backlogged item is
+    /// measured now.
     pub fn statistics(&self) -> Statistics {
         let mut stats = self.published.load();
-        stats.backlogged += self.lane.len();
-        if let Some(pacing) = &self.pacing {
-            let since = self.timing.with(|timing| timing.oldest_backlogged_since);
-            stats.oldest_backlog_age = since.map(|since| pacing.clock.now().saturating_sub(since));
+        stats.backlogged += self.bypass.len::<W>();
+        if let Some(clock) = &self.clock {
+            let now = clock.now();
+            let since = self
+                .bypass
+                .oldest_since::<W>(Some(now))
+                .or_else(|| self.timing.with(|timing| timing.oldest_backlogged_since));
+            stats.oldest_backlog_age = since.map(|since| now.saturating_sub(since));
         }
         stats
     }
 
-    /// The growth policy, for a [paced](Pacing) Team.
-    pub fn policy(&self) -> Option<GrowthPolicy> {
+    /// The policy the Team is sized by (the latest given to [`set_policy`](Team::set_policy)).
+    pub fn policy(&self) -> GrowthPolicy {
         self.timing.with(|timing| timing.policy)
     }
 
-    /// Replaces the growth policy of a [paced](Pacing) Team (Twisted's `adjustPoolsize`):
-    /// workers are started up to the new `min` at once, idle workers beyond it age out by
-    /// the new keep-alive, and waiting work is served under the new limits (lowering `max`
-    /// retires no busy worker). A Team without a policy ignores it.
+    /// Replaces the growth policy (Twisted's `adjustPoolsize`): workers above the new `max`
+    /// retire (idle ones now, busy ones when they next become idle), waiting work is served
+    /// under the new limits, workers are started up to the new `min`, and idle workers
+    /// beyond it age out by the new keep-alive.
     ///
     /// # Errors
     /// [`AlreadyQuit`] after [`quit`](Worker::quit).
     ///
     /// # Panics
-    /// If the coordinator's fixed-capacity queue is full.
+    /// If the new policy needs a clock (it paces growth or ages idle workers out) and the
+    /// Team has none; if the coordinator's fixed-capacity queue is full.
     pub fn set_policy(&self, policy: GrowthPolicy) -> Result<(), AlreadyQuit> {
         self.quit.check()?;
-        if self.pacing.is_none() {
-            return Ok(());
-        }
-        self.timing.with(|timing| timing.policy = Some(policy));
+        assert!(
+            self.clock.is_some() || !policy.needs_clock(),
+            "threadteam: a growth policy that paces growth or ages idle workers out needs a clock, and this Team has none"
+        );
+        self.timing.with(|timing| timing.policy = policy);
         self.control(Event::Policy)
     }
 
     /// When the Team next needs a [`tick`](Team::tick), on its clock: an idle worker's
     /// keep-alive expires, or waiting work may get a new worker (or a failed creation is
     /// retried). `None`: not until some other event; a timer may sleep until woken.
-    /// Always `None` without a policy. Published at the end of each coordinated event.
+    /// Always `None` without a clock. Published at the end of each coordinated event.
     pub fn next_deadline(&self) -> Option<Duration> {
         self.timing.with(|timing| timing.deadline)
     }
 
-    /// Tells the Team that time has passed: with a policy, idle workers past their
-    /// keep-alive retire (down to `min`) and waiting work gets a new worker if the pace now
-    /// allows it. A timer calls it at [`next_deadline`](Team::next_deadline). Without a
-    /// policy it is [`pump`](Team::pump).
+    /// Tells the Team that time has passed: idle workers past their keep-alive retire (down
+    /// to `min`) and waiting work gets a new worker if the pace now allows it. A timer calls
+    /// it at [`next_deadline`](Team::next_deadline). Without a clock it is
+    /// [`pump`](Team::pump).
     ///
     /// # Errors
     /// [`AlreadyQuit`] once quitting has completed.
@@ -570,7 +415,7 @@ where
 
     /// Serves the backlog again: creates workers for waiting work if `create_worker` now
     /// allows it. Call it after raising a limit; the Team also does it on every coordinated
-    /// submit, grow and hand-back (see [the fast lane](self#the-fast-lane)).
+    /// submit, grow and hand-back (see [the fast lane](bypass)).
     ///
     /// # Errors
     /// [`AlreadyQuit`] once quitting has completed.
@@ -592,11 +437,11 @@ where
             if !core.state.is_finished() {
                 return None;
             }
-            // The lane's items are older than the coordinated backlog's.
-            let work = self.lane.pop().or_else(|| core.state.reclaim());
+            // The lane's items are older than the coordinated queue's.
+            let work = self.bypass.landing().or_else(|| Queue::pop_front(&mut core.plain).map(|item| item.work));
             if work.is_some() {
                 self.unreserve();
-                self.published.store(&core.state.statistics());
+                self.published.store(&core.state.statistics(Queue::len(&core.plain)));
             }
             work
         })
@@ -612,15 +457,16 @@ where
     /// coordinator call-back), or, without `std`, one that this context preempted.
     pub fn cancel_backlogged(&self, mut matches: impl FnMut(&W) -> bool) -> Option<W> {
         // The lane holds the older items.
-        if let Some(work) = self.fast.then(|| self.lane.remove_first(&mut matches)).flatten() {
+        if let Some(work) = self.bypass.remove_first(&mut matches) {
             return Some(work);
         }
         self.outside(|core| {
-            let work = core.state.remove_backlogged(matches);
+            let work = core.plain.remove_first(|item| matches(&item.work)).map(|item| item.work);
             if work.is_some() {
                 self.unreserve();
                 let now = self.now();
-                self.publish(&core.state, now);
+                let Core { state, plain, gate, .. } = core;
+                self.publish(state, &mut self.bypass.waiting(plain, now), gate, now);
             }
             work
         })
@@ -678,37 +524,41 @@ where
         self.coordinator.submit(Coordinate::new(event, link)).map_err(|e| e.map(Coordinate::into_event))
     }
 
-    fn unreserve(&self) {
-        if self.capacity != usize::MAX {
-            self.reserved.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
-
-    fn now(&self) -> Option<Duration> {
-        self.pacing.as_ref().map(|pacing| pacing.clock.now())
-    }
-
-    /// Publishes the counts and, for a paced Team, the timing; wakes the timer when its
-    /// deadline moved earlier or the Team has finished.
-    fn publish(&self, state: &TeamState<W, Wk, S>, now: Option<Duration>) {
-        self.published.store(&state.statistics());
+    /// Publishes the counts and, with a clock, the timing; wakes the timer when its deadline
+    /// moved earlier or the Team has finished.
+    fn publish(
+        &self,
+        state: &TeamState<W, Wk, S>,
+        waiting: &mut bypass::Chain<'_, S::Lane, S::Backlog>,
+        gate: &Gate,
+        now: Option<Duration>,
+    ) {
+        self.published.store(&state.statistics(Queue::len(waiting.plain())));
         self.published.store_finished(state.is_finished());
-        let Some(pacing) = &self.pacing else { return };
-        let deadline = state.next_deadline(now);
-        let earlier = {
-            let oldest = state.oldest_backlogged_since();
-            self.timing.with(|timing| {
-                let earlier = match (deadline, timing.deadline) {
-                    (Some(new), Some(old)) => new < old,
-                    (new, _) => new.is_some(),
-                };
-                timing.deadline = deadline;
-                timing.oldest_backlogged_since = oldest;
-                earlier
-            })
-        };
+        if self.clock.is_none() {
+            return;
+        }
+        let policy = *state.policy();
+        let mut deadline = state.next_deadline(now, waiting);
+        if state.grows_with_time() {
+            // Lane items are dated by clock readings paired with lane marks: keep them
+            // coming while the lane is in use (see `bypass`).
+            if let Some(again) = self.bypass.look_again_by(gate, policy.growth_interval) {
+                deadline = Some(deadline.map_or(again, |d| d.min(again)));
+            }
+        }
+        let oldest = Queue::front(waiting.plain()).map(Backlogged::since);
+        let earlier = self.timing.with(|timing| {
+            let earlier = match (deadline, timing.deadline) {
+                (Some(new), Some(old)) => new < old,
+                (new, _) => new.is_some(),
+            };
+            timing.deadline = deadline;
+            timing.oldest_backlogged_since = oldest;
+            earlier
+        });
         if earlier || state.is_finished() {
-            if let Some(wake) = &pacing.wake {
+            if let Some(wake) = &self.wake {
                 wake.notify();
             }
         }
@@ -720,45 +570,48 @@ where
     /// Returns whether a handed-back worker stays busy to take an item landing in the lane.
     fn apply(&self, event: Event<W>, link: Option<&Link<W>>, inline: bool) -> bool {
         let passed = self.core.enter(|core| {
-            let mut kept = false;
-            let Core { state, create_worker, gate_open } = core;
-            state.begin_event(!matches!(event, Event::Submit(_) | Event::HandedBack(_) | Event::StartFailed(..)));
+            let Core { state, plain, create_worker, limit, gate } = core;
+            state.begin_event(event.may_change_capacity());
             let now = self.now();
-            let mut fx = Fx { team: self, link, create_worker, now, gate_open };
+            let mut waiting = self.bypass.waiting(plain, now);
+            let mut fx = Fx { team: self, link, create_worker, limit, now };
+            let mut kept = false;
             match event {
                 Event::Submit(work) => {
-                    if state.submit(work, &mut fx).is_err() {
+                    if state.submit(work, &mut waiting, &mut fx).is_err() {
                         unreachable!("room in the backlog was reserved at submit");
                     }
                 }
-                Event::HandedBack(id) => kept = state.handed_back(id, inline, &mut fx),
-                Event::StartFailed(id, work) => state.start_failed(id, work, &mut fx),
-                Event::Grow(n) => state.grow(n, &mut fx),
+                Event::HandedBack(id) => {
+                    let plain_empty = Queue::is_empty(waiting.plain());
+                    kept = self.bypass.before_hand_back::<W>(state.busy(), plain_empty, inline, gate);
+                    if !kept {
+                        state.handed_back(id, &mut waiting, &mut fx);
+                    }
+                }
+                #[cfg(feature = "alloc")]
+                Event::StartFailed(id, work) => state.start_failed(id, work, &mut waiting, &mut fx),
+                Event::Grow(n) => state.grow(n, &mut waiting, &mut fx),
                 Event::Shrink(n) => state.shrink(n, &mut fx),
-                Event::Quit => state.quit(&mut fx),
-                Event::Pump => state.pump(&mut fx),
-                Event::Tick => state.tick(&mut fx),
+                Event::Quit => {
+                    // No new work may slip into the lane while quitting decides.
+                    self.bypass.close::<W>(gate);
+                    state.quit(&mut waiting, &mut fx);
+                }
+                Event::Pump => state.pump(&mut waiting, &mut fx),
+                Event::Tick => state.tick(&mut waiting, &mut fx),
                 Event::Policy => {
                     // The latest policy given: of two racing calls, both events apply the
                     // one that `policy()` reports.
-                    if let Some(policy) = self.timing.with(|timing| timing.policy) {
-                        state.set_policy(policy, &mut fx);
-                    }
+                    let policy = self.timing.with(|timing| timing.policy);
+                    state.set_policy(policy, &mut waiting, &mut fx);
                 }
             }
-            if self.fast {
-                // Closed, the gate sends every submit through the coordinator; the state
-                // closes it itself (and looks at the lane again) before anything that needs
-                // it shut.
-                if state.may_bypass() {
-                    // Even if it is open: with a fresh budget.
-                    self.lane.open();
-                    *fx.gate_open = true;
-                } else {
-                    fx.lane_close();
-                }
-            }
-            self.publish(state, now);
+            let policy = *state.policy();
+            let paced = now.filter(|_| policy.paces_growth()).map(|now| (now, policy.growth_interval));
+            let bypass = state.saturated() && Queue::is_empty(waiting.plain());
+            self.bypass.after_event::<W>(bypass, paced, gate);
+            self.publish(state, &mut waiting, gate, now);
             kept
         });
         passed.unwrap_or_else(|| {
@@ -768,26 +621,6 @@ where
                  without std a pass must not preempt a reclaim or cancel in progress"
             )
         })
-    }
-
-    /// For a worker that just finished an item: the next one from the lane, if there is
-    /// one or one arrives within a short spin while the gate is open. Keeps a busy worker
-    /// busy without a coordinated hand-back per item.
-    fn next_from_lane(&self) -> Option<W> {
-        if !self.fast {
-            return None;
-        }
-        let mut step = 0;
-        loop {
-            if let Some(work) = self.lane.pop() {
-                return Some(work);
-            }
-            if step == LANE_PATIENCE || !self.lane.is_open() {
-                return None;
-            }
-            crate::sync::backoff(step);
-            step += 1;
-        }
     }
 }
 
@@ -802,7 +635,7 @@ where
     /// A Team over `coordinator` that makes workers with `create_worker`. It starts with no
     /// worker: they are created on demand or by [`grow`](Team::grow).
     pub fn new(coordinator: C, create_worker: F) -> alloc::sync::Arc<Self> {
-        Self::arc(Self::build(coordinator, create_worker, Hook::Default, None))
+        Self::arc(Self::build(coordinator, create_worker, Config::unpaced(Hook::Default)))
     }
 
     /// Like [`Team::new`], reporting failed work to `hook` instead of stderr. The hook runs
@@ -812,7 +645,8 @@ where
         create_worker: F,
         hook: impl Fn(&Failure) + Send + Sync + 'static,
     ) -> alloc::sync::Arc<Self> {
-        Self::arc(Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook)), None))
+        let hook = Hook::Boxed(alloc::boxed::Box::new(hook));
+        Self::arc(Self::build(coordinator, create_worker, Config::unpaced(hook)))
     }
 
     /// A Team that grows and shrinks by a [`GrowthPolicy`] (see [`Pacing`]): `create_worker`
@@ -826,12 +660,14 @@ where
         hook: impl Fn(&Failure) + Send + Sync + 'static,
         pacing: Pacing,
     ) -> alloc::sync::Arc<Self> {
-        Self::arc(Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook)), Some(pacing)))
+        let hook = Hook::Boxed(alloc::boxed::Box::new(hook));
+        Self::arc(Self::build(coordinator, create_worker, Config::paced(hook, pacing)))
     }
 
     /// A Team whose `create_worker` makes workers unstarted and leaves their threads to
     /// `launcher`: the thread that ran the pass starts them once it is out of the
     /// coordinator, and a start that fails hands its work back (see [`crate::launch`]).
+    /// `limit`, if any, caps the live workers, re-read at every creation.
     ///
     /// # Panics
     /// If the coordinator does not run events in the caller: a pass that a coordinator ran
@@ -841,10 +677,17 @@ where
         create_worker: F,
         hook: impl Fn(&Failure) + Send + Sync + 'static,
         pacing: Option<Pacing>,
+        limit: Option<LimitFn>,
         launcher: alloc::sync::Arc<dyn crate::launch::Launch>,
     ) -> alloc::sync::Arc<Self> {
         assert!(coordinator.runs_in_caller(), "a launching Team needs an inline coordinator");
-        let mut team = Self::build(coordinator, create_worker, Hook::Boxed(alloc::boxed::Box::new(hook)), pacing);
+        let hook = Hook::Boxed(alloc::boxed::Box::new(hook));
+        let mut config = match pacing {
+            Some(pacing) => Config::paced(hook, pacing),
+            None => Config::unpaced(hook),
+        };
+        config.limit = limit;
+        let mut team = Self::build(coordinator, create_worker, config);
         team.launcher = Some(launcher);
         Self::arc(team)
     }
@@ -858,26 +701,18 @@ where
 }
 
 impl<W: 'static, Wk, C, F, S: Storage<W, Wk>> Team<W, Wk, C, F, S> {
-    fn self_link(&self) -> Option<Link<W>> {
-        self.link.get().and_then(SelfLink::get)
+    fn unreserve(&self) {
+        if self.capacity != usize::MAX {
+            self.reserved.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 
-    /// See [`TeamLink::landing`].
-    fn lane_landing(&self) -> Option<W> {
-        // The oldest item, waiting (spinning, then yielding) while a place is claimed and
-        // its submitter is between its claim and its store; `None` once nothing is
-        // claimed. For the kept worker (then the gate is closed and nobody else pops) and
-        // the coordinator's own pops.
-        let mut step = 0;
-        while self.lane.is_claimed() {
-            if let Some(work) = self.lane.pop() {
-                return Some(work);
-            }
-            crate::sync::backoff(step);
-            step = (step + 1).min(LANE_PATIENCE);
-        }
-        // The place held a cancelled item: nothing to take after all.
-        None
+    fn now(&self) -> Option<Duration> {
+        self.clock.as_ref().map(|clock| clock.now())
+    }
+
+    fn self_link(&self) -> Option<Link<W>> {
+        self.link.get().and_then(SelfLink::get)
     }
 
     /// A link back to this Team that does not keep it alive (for task handles).
@@ -894,9 +729,8 @@ struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     /// event that dispatches nothing costs no reference-count traffic.
     link: Option<&'a Link<W>>,
     create_worker: &'a mut F,
+    limit: &'a mut Option<LimitFn>,
     now: Option<Duration>,
-    /// The Team's record of its gate (see `Core::gate_open`).
-    gate_open: &'a mut bool,
 }
 
 impl<W: 'static, Wk, C, F, S> Effects<W, Wk> for Fx<'_, W, Wk, C, F, S>
@@ -908,6 +742,10 @@ where
 {
     fn now(&self) -> Option<Duration> {
         self.now
+    }
+
+    fn cap(&mut self) -> Option<usize> {
+        self.limit.as_mut().map(|limit| limit())
     }
 
     fn create(&mut self, stats: &Statistics) -> Option<Wk> {
@@ -925,9 +763,7 @@ where
         };
         match worker.submit(Job::new(work, id, link)) {
             Ok(()) => {
-                if self.team.capacity != usize::MAX {
-                    self.team.reserved.fetch_sub(1, Ordering::AcqRel);
-                }
+                self.team.unreserve();
                 Ok(())
             }
             Err(refused) => Err(refused.into_inner().into_work()),
@@ -941,42 +777,6 @@ where
 
     fn quit_coordinator(&mut self) {
         let _ = self.team.coordinator.quit();
-    }
-
-    fn lane_push(&mut self, work: W) -> Result<(), W> {
-        if self.team.fast {
-            self.team.lane.push(work)
-        } else {
-            Err(work)
-        }
-    }
-
-    fn lane_pop(&mut self) -> Option<W> {
-        if self.team.fast {
-            // Patient: a place at the head that is claimed but not yet written belongs to
-            // a submitter between its claim and its store (preempted there, perhaps). Calling
-            // the lane empty then would leave an idle worker idle, shut the gate and send
-            // every submit through the coordinator until that submitter runs again.
-            self.team.lane_landing()
-        } else {
-            None
-        }
-    }
-
-    fn lane_len(&self) -> usize {
-        self.team.lane.len()
-    }
-
-    fn lane_close(&mut self) {
-        // Already closed: no push claimed a place since, so `is_claimed` stays exact.
-        if self.team.fast && *self.gate_open {
-            self.team.lane.close();
-            *self.gate_open = false;
-        }
-    }
-
-    fn lane_claimed(&self) -> bool {
-        self.team.fast && self.team.lane.is_claimed()
     }
 }
 
@@ -1015,6 +815,7 @@ where
         kept
     }
 
+    #[cfg(feature = "alloc")]
     fn start_failed(&self, id: WorkerId, work: W) {
         // The worker was busy with this work until now, so the Team has not finished and
         // its coordinator takes the event.
@@ -1025,28 +826,27 @@ where
         }
     }
 
+    #[cfg(feature = "std")]
     fn report(&self, failure: Failure) {
         self.published.failures.fetch_add(1, Ordering::AcqRel);
-        #[cfg(feature = "std")]
-        {
-            // A hook that panics must not cost the Team its worker.
-            let hook = &self.hook;
-            let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| hook.call(&failure)));
-        }
-        #[cfg(not(feature = "std"))]
-        self.hook.call(&failure);
+        // A hook that panics must not cost the Team its worker.
+        let hook = &self.hook;
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| hook.call(&failure)));
     }
 
+    #[cfg(feature = "alloc")]
     fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W> {
         self.cancel_backlogged(matches)
     }
 
+    #[cfg(feature = "std")]
     fn next_work(&self) -> Option<W> {
-        self.next_from_lane()
+        self.bypass.next()
     }
 
+    #[cfg(feature = "std")]
     fn landing(&self) -> Option<W> {
-        self.lane_landing()
+        self.bypass.landing()
     }
 }
 
@@ -1065,6 +865,11 @@ where
     /// Hands `work` to the Team: an idle worker takes it, or a new one, or it waits in the
     /// backlog behind older work.
     ///
+    /// Never blocks in an interrupt handler: the event is coordinated there (a
+    /// [`CriticalSectionLock`](crate::CriticalSectionLock) coordinator), queued for a
+    /// coordinator with a task of its own, or handed to the holder of a lock the handler may
+    /// not take; see [interrupt handlers and priorities](crate#interrupt-handlers-and-priorities).
+    ///
     /// # Errors
     /// [`SubmitError::AlreadyQuit`] after quit; [`SubmitError::BacklogFull`] when a
     /// fixed-capacity backlog (or coordinator queue) has no room. Both carry the work.
@@ -1072,14 +877,10 @@ where
         if self.quit.is_set() {
             return Err(SubmitError::AlreadyQuit(work));
         }
-        let work = if self.fast {
-            // Straight into the lane while the gate is open; otherwise coordinated.
-            match self.lane.push_open(work) {
-                Ok(()) => return Ok(()),
-                Err(work) => work,
-            }
-        } else {
-            work
+        // Straight into the lane while the gate is open; otherwise coordinated.
+        let work = match self.bypass.submit(work) {
+            Ok(()) => return Ok(()),
+            Err(work) => work,
         };
         if self.capacity != usize::MAX && self.reserved.fetch_add(1, Ordering::AcqRel) >= self.capacity {
             self.reserved.fetch_sub(1, Ordering::AcqRel);
@@ -1109,7 +910,7 @@ where
 impl<W: 'static, Wk, C, F, S: Storage<W, Wk>> Drop for Team<W, Wk, C, F, S> {
     fn drop(&mut self) {
         // A timer sleeping without a deadline must notice that its Team is gone.
-        if let Some(wake) = self.pacing.as_ref().and_then(|pacing| pacing.wake.as_ref()) {
+        if let Some(wake) = &self.wake {
             wake.notify();
         }
     }

@@ -27,7 +27,13 @@ pub fn finish(passed: bool) -> ! {
 #[panic_handler]
 fn panic(info: &PanicInfo<'_>) -> ! {
     cortex_m::interrupt::disable();
+    #[cfg(not(feature = "terse-panic"))]
     hprintln!("FAIL: panic on {}: {}", BOARD, info);
+    #[cfg(feature = "terse-panic")]
+    {
+        let _ = info;
+        hprintln!("FAIL: panic on {}", BOARD);
+    }
     finish(false)
 }
 

@@ -14,7 +14,8 @@ use threadteam_core::{
 };
 use threadteam_firmware::{finish, BOARD};
 
-type Inbox = heapless::Deque<Job<FnWork>, 4>;
+// One slot: a Team gives a worker one item at a time.
+type Inbox = heapless::Deque<Job<FnWork>, 1>;
 type Wk = &'static MemoryWorker<Job<FnWork>, Inbox>;
 type Coord = LockWorker<Coordinate<FnWork>, CriticalSectionLock, heapless::Deque<Coordinate<FnWork>, 8>>;
 type SmallTeam = Team<FnWork, Wk, Coord, fn(&Statistics) -> Option<Wk>, Fixed<8, 2>>;

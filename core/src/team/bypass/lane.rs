@@ -1,14 +1,4 @@
-//! The Team's fast lane: a lock-free FIFO at the head of its backlog, which submitters
-//! push to and busy workers pop from without the coordinator once every worker is busy.
-//!
-//! A [`Storage`](crate::Storage) picks the lane: `Ring` (with `std`) or [`NoLane`] (every
-//! item goes through the coordinator). Without `std` there is no lane: its hand-offs wait
-//! for a thread that is mid-way through a push, which only time slicing makes safe (see
-//! the ring's module docs). How the lane stays consistent with the
-//! Team's state is described under [the fast lane](crate::team#the-fast-lane).
-
-#[cfg(feature = "std")]
-pub use ring::Ring;
+//! The [`Lane`] trait: a gated lock-free FIFO, and [`NoLane`], its absence.
 
 /// Pushes a submitter may make through an open lane before the coordinator sees a submit
 /// again: a saturated Team still coordinates one submit in this many, so its limit is
@@ -16,16 +6,16 @@ pub use ring::Ring;
 /// item.
 pub const BYPASS_BUDGET: usize = 256;
 
-mod sealed {
+pub(super) mod sealed {
     pub trait Sealed {}
 }
 
 /// A bounded multi-producer, multi-consumer FIFO with a gate, used by a
-/// [`Team`](crate::Team) as the head of its backlog. Implemented by [`Ring`] and
+/// [`Team`](crate::Team) as the head of its backlog. Implemented by [`Ring`](crate::Ring) and
 /// [`NoLane`] only; a [`Storage`](crate::Storage) picks one.
 ///
-/// The gate belongs to the Team's coordinator: it closes the lane at the start of every
-/// event and opens it at the end when its state allows work to bypass it. Submitters push
+/// The gate belongs to the Team's coordinator: it opens it at the end of an event when its
+/// state allows work to go around it, and closes it otherwise (see [`bypass`](super)). Submitters push
 /// through the gate only while it is open (and its budget lasts); the coordinator and busy
 /// workers push and pop regardless.
 ///
@@ -71,6 +61,12 @@ pub trait Lane<T>: sealed::Sealed + Default {
     /// pop then does, and returns `None` if that was all). Exact when the gate is closed
     /// and nothing else pops.
     fn is_claimed(&self) -> bool;
+    /// A mark of how far places have been claimed: every place claimed before this call is
+    /// before it. (The time-keeping of a paced Team pairs marks with clock readings.)
+    fn mark(&self) -> usize;
+    /// Whether the oldest claimed place still held (the head) is before `mark`: claimed
+    /// before the mark was taken.
+    fn head_before(&self, mark: usize) -> bool;
 }
 
 /// No lane: every item goes through the Team's coordinator. The choice of [`Fixed`]
@@ -116,7 +112,12 @@ impl<T> Lane<T> for NoLane {
     fn is_claimed(&self) -> bool {
         false
     }
-}
 
-#[cfg(feature = "std")]
-mod ring;
+    fn mark(&self) -> usize {
+        0
+    }
+
+    fn head_before(&self, _mark: usize) -> bool {
+        false
+    }
+}

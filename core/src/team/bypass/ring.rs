@@ -312,7 +312,7 @@ impl<T> Default for Ring<T> {
     }
 }
 
-impl<T> super::sealed::Sealed for Ring<T> {}
+impl<T> super::lane::sealed::Sealed for Ring<T> {}
 
 impl<T> Lane<T> for Ring<T> {
     const ENABLED: bool = true;
@@ -427,6 +427,14 @@ impl<T> Lane<T> for Ring<T> {
 
     fn is_claimed(&self) -> bool {
         position(self.tail.0.load(Ordering::Acquire)) != self.head.0.load(Ordering::Acquire)
+    }
+
+    fn mark(&self) -> usize {
+        position(self.tail.0.load(Ordering::Acquire))
+    }
+
+    fn head_before(&self, mark: usize) -> bool {
+        distance(mark, self.head.0.load(Ordering::Acquire)) > 0
     }
 }
 
