@@ -4,12 +4,14 @@
 #
 # 1. Builds (release) for the Cortex-M3 (thumbv7m-none-eabi, port GCC/ARM_CM3, QEMU
 #    mps2-an385) and the Cortex-M4F (thumbv7em-none-eabihf, port GCC/ARM_CM4F, QEMU
-#    mps2-an386), in both configurations: no-alloc (`team`, `footprint`, `empty`: no
-#    allocator, no `#[global_allocator]`, a kernel without heap) and alloc (`pool`,
-#    `footprint`, `empty`: the FreeRTOS heap is the allocator).
+#    mps2-an386), in both configurations: no-alloc (`team`, `footprint`, `empty`,
+#    `overflow`: no allocator, no `#[global_allocator]`, a kernel without heap) and alloc
+#    (`pool`, `footprint`, `empty`: the FreeRTOS heap is the allocator).
 # 2. Runs `team` and `pool` FREERTOS_FIRMWARE_RUNS times each per board (default 100), each
 #    run under `timeout 20`: a deadlock fails the run instead of hanging CI. Stops at the
 #    first failed or hung run and prints its output.
+#    Runs `overflow` once per board: a task that overflows its stack must stop the program
+#    with its name.
 # 3. Figures: each task's stack high-water mark and the static and heap memory (from the
 #    last runs' FIGURE lines), and the flash and RAM of a FreeRTOS pool next to an empty
 #    FreeRTOS program (`arm-none-eabi-size`).
@@ -69,7 +71,7 @@ build() {
   if [[ "$config" == alloc ]]; then
     flags+=(--features alloc --target-dir target/alloc --bin pool --bin footprint --bin empty)
   else
-    flags+=(--bin team --bin footprint --bin empty)
+    flags+=(--bin team --bin footprint --bin empty --bin overflow)
   fi
   started="$(now)"
   if ! cargo build "${flags[@]}" >"$logs/build.log" 2>&1; then
@@ -113,6 +115,20 @@ for t in "${targets[@]}"; do
     echo "$bin on $b ($t): $runs/$runs passed in ${elapsed}s ($(awk -v e="$elapsed" -v n="$runs" 'BEGIN { printf "%.2f", e / n }')s a run); last: $(grep "^$bin $b: PASS" "$logs/run.log")"
     cp "$logs/run.log" "$logs/$t.$bin.log"
   done
+done
+
+echo
+echo "--- a task that overflows its stack stops the program with its name (configCHECK_FOR_STACK_OVERFLOW 2)"
+for t in "${targets[@]}"; do
+  b="$(board "$t")"
+  status=0
+  qemu "$t" "$(elf_dir "$t" no-alloc)/overflow" >"$logs/overflow.log" 2>&1 || status=$?
+  if ((status != 1)) || ! grep -q "FreeRTOS task 'deep' overflowed its stack" "$logs/overflow.log"; then
+    echo "FAILED: overflow on $b ($t): exit status $status, expected 1 with the overflow reported; its output:"
+    cat "$logs/overflow.log"
+    exit 1
+  fi
+  echo "overflow on $b ($t): caught: $(grep -o 'FreeRTOS task .*' "$logs/overflow.log")"
 done
 
 echo

@@ -69,6 +69,13 @@
 long xPortIsInsideInterrupt(void);
 #endif
 
+/* A task that overflows its stack corrupts whatever lies below it, silently: the kernel
+ * checks each task's stack limit and fill pattern whenever it switches tasks, and glue.c's
+ * hook panics with the task's name. */
+#ifndef configCHECK_FOR_STACK_OVERFLOW
+#    define configCHECK_FOR_STACK_OVERFLOW 2
+#endif
+
 /* A failed kernel assertion panics in Rust (glue.c, src/ffi.rs), with the file and line. */
 void threadteam_freertos_assert_failed(const char *file, unsigned long line);
 #define configASSERT(x)                                               \

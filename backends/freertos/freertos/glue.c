@@ -10,6 +10,7 @@
 
 /* The Rust side (src/ffi.rs). */
 extern void threadteam_freertos_tick_hook(void);
+extern void threadteam_freertos_stack_overflow(const char *task_name);
 
 /* The Rust storage for static kernel objects (src/ffi.rs) must hold the C structures. */
 _Static_assert(sizeof(StaticTask_t) <= THREADTEAM_TCB_BYTES, "StaticTask_t outgrew the Rust TCB buffer");
@@ -38,6 +39,11 @@ void vApplicationTickHook(void) {
 #if !defined(__ARM_ARCH)
     xInTickHook = pdFALSE;
 #endif
+}
+
+void vApplicationStackOverflowHook(TaskHandle_t xTask, char *pcTaskName) {
+    (void)xTask;
+    threadteam_freertos_stack_overflow(pcTaskName);
 }
 
 long threadteam_in_isr(void) {

@@ -135,6 +135,16 @@ extern "C" fn threadteam_freertos_assert_failed(file: *const c_char, line: c_ulo
     panic!("FreeRTOS assertion failed at {}:{line}", file.to_str().unwrap_or("?"));
 }
 
+/// The kernel's stack-overflow hook (`configCHECK_FOR_STACK_OVERFLOW 2`, at a task switch):
+/// the task's stack has already overflowed, so memory next to it may be corrupt; stop.
+#[unsafe(no_mangle)]
+extern "C" fn threadteam_freertos_stack_overflow(task_name: *const c_char) {
+    // SAFETY: the kernel passes the task's name from its control block, NUL-terminated
+    // (configMAX_TASK_NAME_LEN bytes at most).
+    let name = unsafe { core::ffi::CStr::from_ptr(task_name) };
+    panic!("FreeRTOS task '{}' overflowed its stack", name.to_str().unwrap_or("?"));
+}
+
 /// The kernel's tick hook: runs the application's hook, if one is set, in the tick
 /// interrupt.
 #[unsafe(no_mangle)]

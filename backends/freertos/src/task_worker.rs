@@ -17,7 +17,7 @@ const WORK: u32 = 1;
 const QUIT: u32 = 2;
 
 /// The default stack of a [`TaskWorker`], in words (`StackType_t`): 2 KiB on a 32-bit
-/// microcontroller. Worker tasks running a Team's `FnWork` used 664-992 bytes of it on a
+/// microcontroller. Worker tasks running a Team's `FnWork` used 320-936 bytes of it on a
 /// Cortex-M3 (see the README's figures); size it for your work.
 pub const DEFAULT_STACK_WORDS: usize = 512;
 

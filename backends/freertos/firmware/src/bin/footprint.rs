@@ -92,7 +92,9 @@ fn run(_: usize) {
 
 #[entry]
 fn main() -> ! {
-    static MAIN: TaskWorker<FnWork, 1> = TaskWorker::new();
+    // 4 KiB: `Team::new_static` builds the Team (1 KiB here) on this task's stack before it
+    // moves it into its slot, on top of the submit path and the formatting of the last line.
+    static MAIN: TaskWorker<FnWork, 1, 1024> = TaskWorker::new();
     MAIN.start("main", 2).unwrap().submit(FnWork::new(run, 0)).unwrap();
     kernel::start_scheduler()
 }
