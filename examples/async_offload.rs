@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use threadteam::{pool, Pool, StdLock, StdSignal, StdThreadFactory, Worker};
+use threadteam::{pool, StdSignal, StdThreadFactory, ThreadTeam, Worker};
 
 /// Blocking work: read a file and hash its contents.
 fn hash_file(path: &Path) -> io::Result<u64> {
@@ -56,7 +56,7 @@ fn create_files(dir: &Path, count: usize) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Hashes every file on the pool and awaits the results, on whatever executor runs it.
-async fn hash_all(pool: &Pool<StdSignal, StdLock>, files: &[PathBuf]) -> Vec<(PathBuf, u64)> {
+async fn hash_all(pool: &ThreadTeam<StdSignal>, files: &[PathBuf]) -> Vec<(PathBuf, u64)> {
     // Start them all, then await each: the pool hashes in parallel meanwhile.
     let handles: Vec<_> = files
         .iter()
@@ -76,11 +76,8 @@ async fn hash_all(pool: &Pool<StdSignal, StdLock>, files: &[PathBuf]) -> Vec<(Pa
 fn main() -> io::Result<()> {
     let dir = TempDir::new()?;
     let files = create_files(&dir.0, 8)?;
-    let pool = pool::<StdSignal, StdLock, _>(
-        || 4,
-        StdThreadFactory::new().name_prefix("hasher"),
-        |failure| eprintln!("{failure}"),
-    );
+    let pool =
+        pool::<StdSignal, _>(|| 4, StdThreadFactory::new().name_prefix("hasher"), |failure| eprintln!("{failure}"));
 
     // Under tokio: a current-thread runtime, whose only thread never blocks on a file.
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;

@@ -8,7 +8,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use threadteam::{create_memory_worker, BoxedWork, Coordinate, Job, MemoryWorker, Perform, Statistics, Team, Worker};
+use threadteam::{
+    create_memory_worker, BoxedWork, Coordinate, Job, MemoryWorker, Perform, Statistics, TeamBuilder, Worker,
+};
 
 /// The work items record what ran, in order.
 fn note(log: &Arc<Mutex<Vec<String>>>, what: &str) -> BoxedWork {
@@ -29,14 +31,16 @@ fn main() {
     let workers: Arc<Mutex<Vec<Perform<Job<BoxedWork>>>>> = Arc::default();
     let made = Arc::clone(&workers);
     let limit = 2;
-    let team = Team::new(coordinator, move |stats: &Statistics| -> Option<Arc<MemoryWorker<Job<BoxedWork>>>> {
+    let team = TeamBuilder::new(move |stats: &Statistics| -> Option<Arc<MemoryWorker<Job<BoxedWork>>>> {
         if stats.workers() >= limit {
             return None;
         }
         let (worker, perform) = create_memory_worker();
         made.lock().expect("workers lock").push(perform);
         Some(worker)
-    });
+    })
+    .coordinator(coordinator)
+    .build();
     let step_worker = |n: usize| workers.lock().expect("workers lock")[n].perform();
     let log = Arc::new(Mutex::new(Vec::new()));
 

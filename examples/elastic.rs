@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::thread::{sleep, spawn};
 use std::time::Instant;
 
-use threadteam::{AdaptivePool, Worker};
+use threadteam::{Pool, Worker};
 
 fn main() {
-    let pool = AdaptivePool::builder()
+    let pool = Pool::builder()
         .min(1)
         .burst(2)
         .growth_interval(Duration::from_millis(50))
@@ -61,7 +61,7 @@ fn main() {
         sleep(Duration::from_millis(100));
     }
     load.join().unwrap();
-    let s = pool.statistics();
+    let s = pool.team().statistics();
     println!(
         "created {} threads, retired {}, at most {} at once, {} panics",
         s.workers_created, s.workers_retired, s.high_water, s.failures

@@ -151,11 +151,18 @@ mod port {
 #[cfg(feature = "alloc")]
 fn main() {
     use std::sync::mpsc;
-    use threadteam::{pool, Worker};
+    use threadteam::{LockWorker, ThreadTeamBuilder, Worker};
 
     // Ask for more workers than the kernel has tasks: creation fails, work waits, and the
-    // tasks that do exist serve everything.
-    let team = pool::<port::ToySignal, port::ToyLock, _>(|| 5, port::ToyFactory, |failure| eprintln!("{failure}"));
+    // tasks that do exist serve everything. The Team is coordinated under the port's own
+    // lock.
+    let team = ThreadTeamBuilder::<_, port::ToySignal>::new(port::ToyFactory)
+        .limit(|| 5)
+        .coordinator(LockWorker::new(port::ToyLock::default()))
+        .on_failure(|failure| eprintln!("{failure}"))
+        .build()
+        .expect("a pool with no timer starts no task when built")
+        .team;
     let (done, finished) = mpsc::channel();
     for i in 0..20 {
         let done = done.clone();

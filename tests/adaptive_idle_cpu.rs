@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::thread::sleep;
 use std::time::Instant;
 
-use threadteam::{AdaptivePool, Worker};
+use threadteam::{Pool, Worker};
 
 /// CPU time used so far by this process (all threads, user and system), from
 /// /proc/self/stat (in clock ticks of 1/100 s: Linux reports USER_HZ, which is 100).
@@ -22,7 +22,7 @@ fn cpu_time() -> Duration {
 
 #[test]
 fn an_idle_pool_uses_no_cpu() {
-    let pool = AdaptivePool::builder()
+    let pool = Pool::builder()
         .min(2)
         .burst(4)
         .growth_interval(Duration::from_millis(10))
@@ -47,7 +47,7 @@ fn an_idle_pool_uses_no_cpu() {
         assert!(start.elapsed() < Duration::from_secs(10), "idle threads were not retired");
         sleep(Duration::from_millis(5)); // observing, not ordering
     }
-    assert_eq!(pool.next_deadline(), None, "the timer sleeps without a timeout");
+    assert_eq!(pool.team().next_deadline(), None, "the timer sleeps without a timeout");
 
     let before = cpu_time();
     sleep(Duration::from_secs(1));

@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use threadteam::{pool, AdaptivePool, AdaptiveTeam, StdLock, StdSignal, StdThreadFactory, Worker};
+use threadteam::{pool, Pool, StdSignal, StdTeam, StdThreadFactory, Worker};
 
 const PARENTS: usize = 20;
 
@@ -44,7 +44,7 @@ struct Nested {
 
 /// Submits `PARENTS` tasks; each submits a child to `team` and blocks until woken. They
 /// start once all are submitted.
-fn submit_nested(team: &Arc<AdaptiveTeam>) -> Nested {
+fn submit_nested(team: &Arc<StdTeam>) -> Nested {
     let gate = Arc::new(Gate::default());
     let (parent_tx, parents_done) = mpsc::channel();
     let (child_tx, children_done) = mpsc::channel();
@@ -82,7 +82,7 @@ fn recv_all(rx: &Receiver<usize>, n: usize, deadline: Instant) {
 #[test]
 fn adaptive_pool_runs_tasks_that_wait_on_tasks() {
     let started = Instant::now();
-    let pool = AdaptivePool::builder().min(1).burst(2).growth_interval(Duration::from_millis(20)).build().unwrap();
+    let pool = Pool::builder().min(1).burst(2).growth_interval(Duration::from_millis(20)).build().unwrap();
     let nested = submit_nested(pool.team());
     // 21 threads are needed (20 blocked parents and one for the children); at one new
     // thread per 20 ms that is about 0.4 s. 30 s only guards against a hang.
@@ -99,7 +99,7 @@ fn adaptive_pool_runs_tasks_that_wait_on_tasks() {
 
 #[test]
 fn hard_capped_pool_of_two_deadlocks() {
-    let team: Arc<AdaptiveTeam> = pool::<StdSignal, StdLock, _>(|| 2, StdThreadFactory::new(), |f| panic!("{f}"));
+    let team: Arc<StdTeam> = pool::<StdSignal, _>(|| 2, StdThreadFactory::new(), |f| panic!("{f}"));
     let nested = submit_nested(&team);
     // Wait (observing only) until both threads run a parent that has queued its child
     // behind the other parents: from then on no task can ever finish.

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::thread::sleep;
 use std::time::Instant;
 
-use threadteam::{AdaptivePool, Worker};
+use threadteam::{Pool, Worker};
 
 /// Threads of this process, from /proc/self/status.
 fn os_threads() -> usize {
@@ -36,13 +36,8 @@ fn thread_count_returns_to_min_after_a_burst() {
     let interval = Duration::from_millis(10);
     let baseline = os_threads();
 
-    let pool = AdaptivePool::builder()
-        .min(MIN)
-        .burst(2)
-        .growth_interval(interval)
-        .keep_alive(Some(keep_alive))
-        .build()
-        .unwrap();
+    let pool =
+        Pool::builder().min(MIN).burst(2).growth_interval(interval).keep_alive(Some(keep_alive)).build().unwrap();
     assert_eq!(os_threads(), baseline + MIN + 1, "min workers and the timer");
 
     let (tx, rx) = mpsc::channel();
@@ -65,9 +60,9 @@ fn thread_count_returns_to_min_after_a_burst() {
     let bound = keep_alive + interval + Duration::from_secs(1);
     let took = wait_for(bound, "back to min", || pool.statistics().workers() == MIN);
     wait_for(Duration::from_secs(5), "retired threads exit", || os_threads() == baseline + MIN + 1);
-    let s = pool.statistics();
+    let s = pool.team().statistics();
     assert_eq!(s.workers_retired as usize, s.workers_created as usize - MIN, "{s:?}");
-    assert_eq!(pool.next_deadline(), None, "nothing left to age out");
+    assert_eq!(pool.team().next_deadline(), None, "nothing left to age out");
     println!("peak {peak} threads; back to {MIN} {took:?} after the burst (keep-alive {keep_alive:?})");
 
     pool.join();

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use threadteam::{adaptive_pool, Clock, GrowthPolicy, StdLock, StdSignal, StdThreadFactory, Worker};
+use threadteam::{Clock, GrowthPolicy, StdSignal, StdThreadFactory, ThreadTeamBuilder, Worker};
 
 /// Real time plus an offset the test moves at will, or frozen.
 struct FaultyClock {
@@ -42,7 +42,11 @@ fn a_clock_that_jumps_backwards_stalls_and_leaps_loses_nothing() {
         .growth_interval(Duration::from_millis(2))
         .keep_alive(Some(Duration::from_millis(5)))
         .max(Some(16));
-    let pool = adaptive_pool::<StdSignal, StdLock, _, _>(policy, StdThreadFactory::new(), clock.clone(), |_| {})
+    let pool = ThreadTeamBuilder::<_, StdSignal>::new(StdThreadFactory::new())
+        .policy(policy)
+        .clock(clock.clone())
+        .on_failure(|_| {})
+        .build()
         .expect("the timer starts");
     let team = pool.team.clone();
 
@@ -99,7 +103,7 @@ fn a_clock_that_jumps_backwards_stalls_and_leaps_loses_nothing() {
         assert!(Instant::now() < deadline, "the pool stopped serving under a faulty clock");
         std::thread::yield_now();
     }
-    pool.timer.join().unwrap();
+    pool.timer.expect("a paced policy has a timer").join().unwrap();
     let ran: usize = runs.iter().map(|r| r.load(Ordering::SeqCst)).sum();
     let doubled = runs.iter().filter(|r| r.load(Ordering::SeqCst) > 1).count();
     let lost = runs.iter().filter(|r| r.load(Ordering::SeqCst) == 0).count();

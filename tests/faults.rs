@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ledger::{Ledger, SharedFactory, TestFactory, XorShift};
-use threadteam::{pool, StdLock, StdSignal, Worker};
+use threadteam::{pool, StdSignal, Worker};
 
 const SUBMITTERS: usize = 4;
 /// Controller operations, at least; submitters add their own at `CONTROL_PERCENT`.
@@ -57,7 +57,7 @@ fn nothing_is_lost_under_spawn_failures_panicking_tasks_and_a_panicking_hook() {
     let factory = TestFactory::new(SPAWN_FAIL_PERCENT, seed);
     let hook_calls = Arc::new(AtomicUsize::new(0));
     let h = Arc::clone(&hook_calls);
-    let team = pool::<StdSignal, StdLock, _>(
+    let team = pool::<StdSignal, _>(
         || 4,
         SharedFactory(Arc::clone(&factory)),
         move |failure| {

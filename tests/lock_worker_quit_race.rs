@@ -10,7 +10,9 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use threadteam::{BoxedWork, Coordinate, Job, LockWorker, MemoryWorker, RawLock, Statistics, StdLock, Team, Worker};
+use threadteam::{
+    BoxedWork, Coordinate, Job, LockWorker, MemoryWorker, RawLock, Statistics, StdLock, TeamBuilder, Worker,
+};
 
 type Before = Arc<Mutex<Option<Box<dyn FnOnce() + Send>>>>;
 
@@ -57,7 +59,7 @@ fn a_submit_racing_the_end_of_a_team_is_handed_back_not_stranded() {
     let before = Arc::clone(&lock.before);
     let coordinator: LockWorker<Coordinate<BoxedWork>, QuitWhileWaiting> = LockWorker::new(lock);
     // No worker can ever be made, so quitting finishes the Team at once.
-    let team = Team::new(coordinator, |_: &Statistics| None::<NoWorker>);
+    let team = TeamBuilder::new(|_: &Statistics| None::<NoWorker>).coordinator(coordinator).build();
     let t = Arc::clone(&team);
     // Runs after `submit` passed both quit checks, before it takes the coordinator lock:
     // the whole quit (and the coordinator's own quit) happens in between.

@@ -20,7 +20,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ledger::{SharedFactory, TestFactory, XorShift};
-use threadteam::{pool, StdLock, StdSignal, Worker};
+use threadteam::{pool, StdSignal, Worker};
 
 const SUBMITTERS: usize = 4;
 const MAX_LIMIT: usize = 8;
@@ -50,7 +50,7 @@ fn soak_rss_and_threads_stay_bounded() {
     let factory = TestFactory::new(0, seed);
     let limit = Arc::new(AtomicUsize::new(4));
     let l = Arc::clone(&limit);
-    let team = pool::<StdSignal, StdLock, _>(
+    let team = pool::<StdSignal, _>(
         move || l.load(Ordering::SeqCst),
         SharedFactory(Arc::clone(&factory)),
         |f| panic!("unexpected failure: {f}"),

@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, OnceLock, Weak};
 use std::thread;
 use std::time::Duration;
 
-use threadteam::{std_pool, BoxedWork, SpawnError, StdPool, StdThreadFactory, ThreadFactory, Worker, BYPASS_BUDGET};
+use threadteam::{std_pool, BoxedWork, SpawnError, StdTeam, StdThreadFactory, ThreadFactory, Worker, BYPASS_BUDGET};
 
 use common::{join_all, Gate, Keep, Scripted};
 
@@ -20,7 +20,7 @@ fn gated(gate: &Arc<Gate>, ran: &Arc<AtomicUsize>) -> BoxedWork {
     })
 }
 
-fn counts(team: &StdPool) -> (usize, usize, usize) {
+fn counts(team: &StdTeam) -> (usize, usize, usize) {
     let s = team.statistics();
     (s.idle_workers, s.busy_workers, s.backlogged)
 }
@@ -183,7 +183,7 @@ fn after_a_failed_spawn_the_work_runs_on_the_existing_worker() {
 /// coordinator (a `pump`).
 struct WaitsForPump {
     inner: StdThreadFactory,
-    team: Arc<OnceLock<Weak<StdPool>>>,
+    team: Arc<OnceLock<Weak<StdTeam>>>,
     pumped: Arc<AtomicUsize>,
 }
 

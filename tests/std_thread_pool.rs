@@ -276,7 +276,7 @@ fn after_stop_work_is_refused_start_fails_and_stop_is_a_no_op() {
     rx.recv().unwrap();
     pool.adjust_pool_size(3, 5); // recorded, starts nothing (Twisted #7011)
     let s = pool.statistics();
-    assert_eq!((s.min, s.max, s.threads_running, s.threads_started), (3, 5, 0, 1));
+    assert_eq!((s.min, s.max, s.threads_running, s.threads_started), (3, Some(5), 0, 1));
 }
 
 #[test]
@@ -539,7 +539,8 @@ fn dropping_the_last_handle_on_a_pool_thread_does_not_deadlock() {
 fn the_pool_types_can_be_shared_between_threads() {
     fn shared<T: Send + Sync>() {}
     shared::<ThreadPool>();
-    shared::<threadteam::StdPool>();
+    shared::<threadteam::StdTeam>();
+    shared::<threadteam::Pool>();
     shared::<threadteam::StdThreadWorker<threadteam::BoxedWork>>();
     shared::<threadteam::PoolStatistics>();
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::thread;
 
 use ledger::{hand_back, Ledger, SharedFactory, TestFactory, Totals, XorShift};
-use threadteam::{pool, StdLock, StdSignal, SubmitError, Worker};
+use threadteam::{pool, StdSignal, SubmitError, Worker};
 
 const SUBMITTERS: usize = 8;
 /// Controller operations per round, at least.
@@ -45,7 +45,7 @@ fn round(seed: u64, per: usize, quit_at: Option<(usize, usize)>) -> (Totals, Con
     let factory = TestFactory::new(0, seed);
     let limit = Arc::new(AtomicUsize::new(4));
     let l = Arc::clone(&limit);
-    let team = pool::<StdSignal, StdLock, _>(
+    let team = pool::<StdSignal, _>(
         move || l.load(Ordering::SeqCst),
         SharedFactory(Arc::clone(&factory)),
         |f| panic!("unexpected failure: {f}"),

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use threadteam::{pool, Pool, StdLock, StdSignal, StdThreadFactory, TaskError, Worker};
+use threadteam::{pool, StdSignal, StdThreadFactory, TaskError, ThreadTeam, Worker};
 
-fn threads(n: usize) -> Arc<Pool<StdSignal, StdLock>> {
-    pool::<StdSignal, StdLock, _>(move || n, StdThreadFactory::new(), |_| ())
+fn threads(n: usize) -> Arc<ThreadTeam<StdSignal>> {
+    pool::<StdSignal, _>(move || n, StdThreadFactory::new(), |_| ())
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use threadteam_core::{StdLock, Worker};
+use threadteam_core::Worker;
 use threadteam_std::{StdSignal, StdThreadFactory};
 
 use crate::pool::{NoResultHandle, Pool, PoolConfig, Role};
@@ -20,13 +20,13 @@ pub trait Visit {
 
 /// Visits every pool, threadteam first and the floor last.
 ///
-/// Extension points: when the `ThreadPool` type and the adaptive pool land, add an
-/// `impl Pool` for each (as [`ThreadTeam`] does for the core `pool()`) and a
-/// `v.visit::<...>()` line here; every workload, table and chart picks them up.
+/// Extension point: a new pool is an `impl Pool` and a `v.visit::<...>()` line here; every
+/// workload, table and chart picks it up.
 pub fn for_each_pool(v: &mut impl Visit) {
     v.visit::<ThreadTeam>();
     v.visit::<ThreadTeamPrestarted>();
     v.visit::<ThreadTeamAdaptive>();
+    v.visit::<ThreadTeamTwisted>();
     v.visit::<ThreadPoolPeer>();
     v.visit::<RustyPool>();
     v.visit::<Rayon>();
@@ -49,7 +49,7 @@ pub fn names() -> Vec<(&'static str, Role, bool)> {
     n.0
 }
 
-type CorePool = threadteam_core::Pool<StdSignal, StdLock>;
+type CorePool = threadteam_core::ThreadTeam<StdSignal>;
 
 /// threadteam's core `pool()`: a Team of `ThreadWorker`s behind a `LockWorker`
 /// coordinator, capped at `max_threads`, `min_threads` pre-started with `grow`.
@@ -60,11 +60,12 @@ pub struct ThreadTeam(Arc<CorePool>);
 impl Pool for ThreadTeam {
     const NAME: &'static str = "threadteam";
     const ROLE: Role = Role::Subject;
-    const SETUP: &'static str = "core `pool::<StdSignal, StdLock, _>(|| max, StdThreadFactory::new(), |_| {})`, `grow(min)` up front; no keep-alive";
+    const SETUP: &'static str =
+        "core `pool::<StdSignal, _>(|| max, StdThreadFactory::new(), |_| {})`, `grow(min)` up front; no keep-alive";
 
     fn build(config: &PoolConfig) -> Self {
         let limit = config.max_threads;
-        let pool = threadteam_core::pool::<StdSignal, StdLock, _>(move || limit, StdThreadFactory::new(), |_| {});
+        let pool = threadteam_core::pool::<StdSignal, _>(move || limit, StdThreadFactory::new(), |_| {});
         if config.min_threads > 0 {
             pool.grow(config.min_threads).expect("a fresh pool has not quit");
         }
@@ -115,23 +116,24 @@ impl Pool for ThreadTeamPrestarted {
     }
 }
 
-/// threadteam's `AdaptivePool`: the same Team, sized by a growth policy. Here it grows at
-/// once up to `max_threads` (burst = max) and releases threads idle for `keep_alive` down
-/// to `min_threads`.
+/// threadteam's std `Pool` with its adaptive policy: the same Team, sized by a growth
+/// policy. It grows at once up to `max_threads` (burst), beyond that by one thread per
+/// growth interval while work waits (there is no hard cap, so its growth is paced and its
+/// fast lane dates waiting work), and releases threads idle for `keep_alive` down to
+/// `min_threads`.
 #[derive(Debug)]
-pub struct ThreadTeamAdaptive(threadteam_std::AdaptivePool);
+pub struct ThreadTeamAdaptive(threadteam_std::Pool);
 
 impl Pool for ThreadTeamAdaptive {
     const NAME: &'static str = "threadteam-adaptive";
     const ROLE: Role = Role::Subject;
     const SETUP: &'static str =
-        "std `AdaptivePool::builder().min(min).burst(max).max(Some(max)).keep_alive(Some(keep_alive))`";
+        "std `Pool::builder().min(min).burst(max).keep_alive(Some(keep_alive))` (no max: paced beyond burst)";
 
     fn build(config: &PoolConfig) -> Self {
-        let pool = threadteam_std::AdaptivePool::builder()
+        let pool = threadteam_std::Pool::builder()
             .min(config.min_threads)
             .burst(config.max_threads)
-            .max(Some(config.max_threads))
             .keep_alive(Some(config.keep_alive))
             .build()
             .expect("the timer thread starts");
@@ -139,7 +141,7 @@ impl Pool for ThreadTeamAdaptive {
     }
 
     fn submit<F: FnOnce() + Send + 'static>(&self, task: F) {
-        if self.0.submit(Box::new(task)).is_err() {
+        if self.0.execute(task).is_err() {
             panic!("threadteam refused work before quit");
         }
     }
@@ -150,8 +152,39 @@ impl Pool for ThreadTeamAdaptive {
     }
 
     fn shutdown(self) {
-        let _ = self.0.quit();
         self.0.join();
+    }
+}
+
+/// threadteam's Twisted-compatible `ThreadPool` (min and max, started and stopped as a
+/// whole): the same Team again, behind a limit that holds work until `start`.
+#[derive(Debug)]
+pub struct ThreadTeamTwisted(threadteam_std::ThreadPool);
+
+impl Pool for ThreadTeamTwisted {
+    const NAME: &'static str = "threadteam-threadpool";
+    const ROLE: Role = Role::Subject;
+    const SETUP: &'static str = "std `ThreadPool::new(min, max)`, `start()`; no keep-alive";
+
+    fn build(config: &PoolConfig) -> Self {
+        let pool = threadteam_std::ThreadPool::new(config.min_threads, config.max_threads);
+        pool.start().expect("a fresh pool starts");
+        Self(pool)
+    }
+
+    fn submit<F: FnOnce() + Send + 'static>(&self, task: F) {
+        if self.0.call_in_thread(task).is_err() {
+            panic!("threadteam refused work before stop");
+        }
+    }
+
+    fn spawn_await<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(&self, task: F) -> Result<R, NoResultHandle> {
+        let handle = self.0.spawn(task).unwrap_or_else(|_| panic!("threadteam refused work before stop"));
+        Ok(futures_lite::future::block_on(handle).expect("the task neither panics nor is cancelled"))
+    }
+
+    fn shutdown(self) {
+        drop(self.0.stop());
     }
 }
 

@@ -16,6 +16,10 @@ pub enum Metric {
     RoundTripMedian,
     /// Workload 2: 99th percentile round trip, µs.
     RoundTripP99,
+    /// Workload 2b: median round trip to a thread that had gone to sleep, µs.
+    RoundTripParkedMedian,
+    /// Workload 2b: 99th percentile of it, µs.
+    RoundTripParkedP99,
     /// Workload 3: wall time of the burst, ms.
     BurstWall,
     /// Workload 3: most pool threads alive during the burst.
@@ -44,6 +48,8 @@ impl Metric {
             Metric::Throughput4 => "4 submitters",
             Metric::RoundTripMedian | Metric::SpawnAwaitMedian => "median µs",
             Metric::RoundTripP99 | Metric::SpawnAwaitP99 => "p99 µs",
+            Metric::RoundTripParkedMedian => "parked: median µs",
+            Metric::RoundTripParkedP99 => "parked: p99 µs",
             Metric::BurstWall => "wall ms",
             Metric::BurstPeakThreads => "peak threads",
             Metric::AliveEarly => "threads at 1 s",
@@ -73,7 +79,10 @@ impl Metric {
 /// The tables of the report: a title and its metrics.
 pub const GROUPS: &[(&str, &[Metric])] = &[
     ("1. Throughput: empty tasks, tasks/s (higher is better)", &[Metric::Throughput1, Metric::Throughput4]),
-    ("2. Round trip: submit one task, wait for it (lower is better)", &[Metric::RoundTripMedian, Metric::RoundTripP99]),
+    (
+        "2. Round trip: submit one task, wait for it; back to back (a thread may still be looking for work) and after a pause (every thread parked) (lower is better)",
+        &[Metric::RoundTripMedian, Metric::RoundTripP99, Metric::RoundTripParkedMedian, Metric::RoundTripParkedP99],
+    ),
     (
         "3-4. Burst of blocking work, then elasticity (lower is better)",
         &[Metric::BurstWall, Metric::BurstPeakThreads, Metric::AliveEarly, Metric::AliveLate],
@@ -157,6 +166,35 @@ impl Results {
             })
     }
 
+    /// The median over runs of `pool`'s ratio to the best peer of the same run (or to the
+    /// floor, with `to_floor`): each run's samples were taken side by side, so a ratio of
+    /// one run is not skewed by the load of another. `None` unless every run has both.
+    pub fn same_run_ratio(&self, pool: &str, metric: Metric, to_floor: bool) -> Option<f64> {
+        let row = |name: &str| self.rows.iter().find(|r| r.name == name)?.samples.get(&metric);
+        let mine = row(pool)?;
+        let others: Vec<&Vec<f64>> = self
+            .rows
+            .iter()
+            .filter(|r| if to_floor { r.role == Role::Floor } else { r.role == Role::Peer })
+            .filter_map(|r| r.samples.get(&metric))
+            .collect();
+        let mut ratios = Vec::new();
+        for (run, &v) in mine.iter().enumerate() {
+            let best = others.iter().filter_map(|samples| samples.get(run).copied()).reduce(|a, b| {
+                let b_better = if metric.higher_is_better() { b > a } else { b < a };
+                if b_better {
+                    b
+                } else {
+                    a
+                }
+            })?;
+            if best != 0.0 {
+                ratios.push(v / best);
+            }
+        }
+        median(&ratios)
+    }
+
     /// `value / best peer`, when both exist and the best is not zero.
     pub fn ratio(&self, pool: &str, metric: Metric) -> Option<f64> {
         let v = self.value(pool, metric)?;
@@ -232,41 +270,52 @@ pub struct Verdict {
     pub met: Option<bool>,
 }
 
-/// Checks threadteam (`subject`) against the targets.
-pub fn verdicts(r: &Results, subject: &str, burst_target_ms: f64, min_threads: usize) -> Vec<Verdict> {
+/// The speed targets every threadteam configuration (`subject`) is held to: throughput with
+/// 1 and 4 submitters at least the best peer's and 0.9 of the floor's, and the round trip
+/// to a parked thread no slower than the best peer's; each a median of same-run ratios.
+pub fn speed_verdicts(r: &Results, subject: &str) -> Vec<Verdict> {
     let mut v = Vec::new();
+    let ratio_text = |m: Metric, q: Option<f64>, against: &str| match (r.value(subject, m), q) {
+        (Some(x), Some(q)) => format!("{} = {q:.2}x {against}", m.format(x)),
+        _ => "not measured".into(),
+    };
     for (m, what) in [(Metric::Throughput1, "1 submitter"), (Metric::Throughput4, "4 submitters")] {
-        let ratio = r.ratio(subject, m);
+        let q = r.same_run_ratio(subject, m, false);
         v.push(Verdict {
-            target: format!("throughput ({what}) >= best peer"),
-            measured: match (r.value(subject, m), r.best_peer(m), ratio) {
-                (Some(x), Some((b, bv)), Some(q)) => {
-                    format!("{} vs {b} {} = {q:.2}x", m.format(x), m.format(bv))
-                }
-                _ => "not measured".into(),
-            },
-            met: ratio.map(|q| q >= 1.0),
+            target: format!("{subject}: throughput ({what}) >= 1.0x best peer"),
+            measured: ratio_text(m, q, "the best peer"),
+            met: q.map(|q| q >= 1.0),
+        });
+        let q = r.same_run_ratio(subject, m, true);
+        v.push(Verdict {
+            target: format!("{subject}: throughput ({what}) >= 0.9x floor"),
+            measured: ratio_text(m, q, "the floor"),
+            met: q.map(|q| q >= 0.9),
         });
     }
-    let m = Metric::RoundTripMedian;
-    let ratio = r.ratio(subject, m);
+    let m = Metric::RoundTripParkedMedian;
+    let q = r.same_run_ratio(subject, m, false);
     v.push(Verdict {
-        target: "round-trip median <= 1.1x best peer".into(),
-        measured: match (r.value(subject, m), r.best_peer(m), ratio) {
-            (Some(x), Some((b, bv)), Some(q)) => format!("{x:.1} µs vs {b} {bv:.1} µs = {q:.2}x"),
-            _ => "not measured".into(),
-        },
-        met: ratio.map(|q| q <= 1.1),
+        target: format!("{subject}: round-trip median, thread parked, <= 1.0x best peer"),
+        measured: ratio_text(m, q, "the best peer"),
+        met: q.map(|q| q <= 1.0),
     });
+    v
+}
+
+/// The burst and elasticity targets of `subject`: the burst within `burst_target_ms`, and
+/// the threads back to `min_threads` at the late sample.
+pub fn elasticity_verdicts(r: &Results, subject: &str, burst_target_ms: f64, min_threads: usize) -> Vec<Verdict> {
+    let mut v = Vec::new();
     let wall = r.value(subject, Metric::BurstWall);
     v.push(Verdict {
-        target: format!("burst <= {burst_target_ms:.0} ms"),
+        target: format!("{subject}: burst <= {burst_target_ms:.0} ms"),
         measured: wall.map_or_else(|| "not measured".into(), |w| format!("{w:.1} ms")),
         met: wall.map(|w| w <= burst_target_ms),
     });
     let late = r.value(subject, Metric::AliveLate);
     v.push(Verdict {
-        target: format!("threads back to min ({min_threads}) after keep-alive"),
+        target: format!("{subject}: threads back to min ({min_threads}) after keep-alive"),
         measured: late.map_or_else(|| "not measured".into(), |n| format!("{n:.0} threads at the late sample")),
         met: late.map(|n| n as usize <= min_threads),
     });

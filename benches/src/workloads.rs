@@ -67,11 +67,26 @@ pub fn median_p99(mut us: Vec<f64>) -> (f64, f64) {
 /// Workload 2: `n` times, submit one task and wait until it has run (the task signals
 /// a [`Handoff`]); (median, p99) in µs.
 pub fn round_trip<P: Pool>(config: &PoolConfig, n: usize) -> (f64, f64) {
+    round_trip_paused::<P>(config, n, Duration::ZERO)
+}
+
+/// Workload 2b: the round trip with `pause` between trips, long enough for the pool's
+/// threads to have gone to sleep (parked on their condition variable, futex or signal):
+/// what a submit that wakes a sleeping thread costs, where back-to-back trips may find a
+/// thread still spinning for work. (median, p99) in µs.
+pub fn round_trip_parked<P: Pool>(config: &PoolConfig, n: usize) -> (f64, f64) {
+    round_trip_paused::<P>(config, n, Duration::from_micros(300))
+}
+
+fn round_trip_paused<P: Pool>(config: &PoolConfig, n: usize, pause: Duration) -> (f64, f64) {
     let pool = P::build(config);
     warm_up(&pool, 100);
     let handoff = Handoff::leak();
     let mut samples = Vec::with_capacity(n);
     for _ in 0..n {
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
+        }
         let t0 = Instant::now();
         pool.submit(move || handoff.set());
         handoff.wait();

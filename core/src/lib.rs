@@ -13,7 +13,7 @@
 //! | [`Team`] | idle workers, busy workers and a FIFO backlog behind one coordinator ([`team`] has the state table) |
 //! | [`ThreadFactory`], [`Signal`] | the seam a platform backend implements (std threads, RTOS tasks) |
 //! | `ThreadWorker`, `pool` | (with `alloc`) one thread and a queue; a Team of them capped by a limit function |
-//! | [`GrowthPolicy`], [`Clock`], [`Pacing`], `adaptive_pool` | ([`policy`]) no hard cap: burst, then one new worker per interval while work waits; idle workers age out |
+//! | [`GrowthPolicy`], [`Clock`] | ([`policy`]) how a Team is sized: a hard cap, or no cap with growth paced beyond a burst and idle workers ageing out |
 //! | `Team::spawn`, `JoinHandle`, `TaskError` | (with `alloc`) run a closure, await its result on any executor, cancel it while queued |
 //!
 //! # Storage modes
@@ -46,7 +46,7 @@
 //! | [`LockWorker::submit`](Worker::submit) | yes: runs the item there, or defers it to the lock's holder |
 //! | [`Quit`], [`ManualClock`], [`Statistics`] | yes |
 //! | `ThreadWorker`, `Team::spawn`, `JoinHandle` (`alloc`) | only where the allocator may be called from a handler (they allocate) and the [`Signal`] can be notified there |
-//! | [`Team::new_static`], `Team::new` | at start-up, from thread context |
+//! | [`TeamBuilder`] | at start-up, from thread context |
 //!
 //! A port that feeds a Team from interrupts provides a `critical-section` implementation
 //! that masks those interrupts, a [`Signal`] whose `notify` works in a handler, a
@@ -55,7 +55,7 @@
 //!
 //! # Features
 //!
-//! - `alloc`: boxed work, growable storage, `ThreadWorker`, `pool()`, `adaptive_pool()`, task handles.
+//! - `alloc`: boxed work, growable storage, thread pools ([`pool`](mod@pool): `ThreadWorker`, `ThreadTeamBuilder`, `pool()`), task handles.
 //!   It needs `alloc::sync::Arc`, so compare-and-swap: not on Cortex-M0 (`thumbv6m`), where
 //!   the no-alloc configuration runs.
 //! - `std` (implies `alloc`): panics in work are caught and reported, [`StdLock`], the
@@ -99,18 +99,10 @@ mod work;
 mod worker;
 
 #[cfg(feature = "alloc")]
-mod adaptive;
-#[cfg(feature = "alloc")]
-mod launch;
-#[cfg(feature = "alloc")]
-mod pool;
+pub mod pool;
 #[cfg(feature = "alloc")]
 pub mod task;
-#[cfg(feature = "alloc")]
-mod thread_worker;
 
-#[cfg(feature = "alloc")]
-pub use adaptive::{adaptive_pool, PacedPool};
 pub use error::{AlreadyQuit, SubmitError};
 pub use factory::{Signal, ThreadFactory};
 #[cfg(feature = "std")]
@@ -120,9 +112,9 @@ pub use lock_worker::LockWorker;
 pub use memory::MemoryWorker;
 #[cfg(feature = "alloc")]
 pub use memory::{create_memory_worker, Perform};
-pub use policy::{Clock, GrowthPolicy, ManualClock, Observation, Pacing};
+pub use policy::{Clock, GrowthPolicy, ManualClock, Observation};
 #[cfg(feature = "alloc")]
-pub use pool::{pool, Pool};
+pub use pool::{pool, StartedThreadTeam, ThreadTeam, ThreadTeamBuilder, ThreadWorker};
 pub use quit::Quit;
 #[cfg(feature = "alloc")]
 pub use storage::Growable;
@@ -132,9 +124,9 @@ pub use task::{JoinHandle, TaskError};
 #[cfg(feature = "std")]
 pub use team::bypass::Ring;
 pub use team::bypass::{Lane, NoLane, BYPASS_BUDGET};
-pub use team::{Backlogged, Coordinate, Failure, Job, Statistics, Team, TeamSlot, WorkerId};
-#[cfg(feature = "alloc")]
-pub use thread_worker::ThreadWorker;
+pub use team::{
+    Backlogged, CallerLock, Coordinate, DefaultLock, Failure, Job, Statistics, Team, TeamBuilder, TeamSlot, WorkerId,
+};
 #[cfg(feature = "alloc")]
 pub use work::BoxedWork;
 pub use work::{FnWork, Work};

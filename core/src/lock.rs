@@ -95,64 +95,49 @@ pub use std_lock::StdLock;
 
 #[cfg(feature = "std")]
 mod std_lock {
-    #[cfg(threadteam_loom)]
-    use loom::sync::Mutex;
-    #[cfg(not(threadteam_loom))]
-    use std::sync::{Mutex, PoisonError};
+    use core::fmt;
+
+    use crate::sync::Claim;
 
     /// A [`RawLock`](super::RawLock) over `std::sync::Mutex` that knows whether the calling
     /// thread holds it.
     ///
-    /// Poisoning is ignored: a panic in work run under the lock does not make the lock
-    /// unusable.
-    #[derive(Debug, Default)]
+    /// A thread waiting for it blocks in the kernel (never spins), so threads of any
+    /// priority may share it. Poisoning is ignored: a panic in work run under the lock does
+    /// not make the lock unusable.
     pub struct StdLock {
-        mutex: Mutex<()>,
+        /// Which thread is inside is kept by a token no other thread can ever have (not a
+        /// thread-local's address, which a new thread may inherit from an exited one).
+        held: Claim<()>,
     }
 
     impl StdLock {
         /// An unlocked lock.
         pub fn new() -> Self {
-            Self::default()
+            Self { held: Claim::new(()) }
         }
     }
 
-    // Addresses of the locks this thread holds. Thread-local, so re-entry is detected
-    // without reading a shared holder id (no stale reads, no reused ids); a held lock
-    // cannot move or be freed, so an address here is always that live lock.
-    #[cfg(not(threadteam_loom))]
-    std::thread_local!(static HELD: core::cell::RefCell<alloc::vec::Vec<usize>> = const {
-        core::cell::RefCell::new(alloc::vec::Vec::new())
-    });
-    #[cfg(threadteam_loom)]
-    loom::thread_local!(static HELD: core::cell::RefCell<alloc::vec::Vec<usize>> =
-        core::cell::RefCell::new(alloc::vec::Vec::new()));
+    impl Default for StdLock {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl fmt::Debug for StdLock {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("StdLock").finish_non_exhaustive()
+        }
+    }
 
     impl super::RawLock for StdLock {
         fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
-            let me = self as *const Self as usize;
-            if HELD.with(|held| held.borrow().contains(&me)) {
-                return Err(state);
+            let mut state = Some(state);
+            match self.held.enter(|()| f(state.take().expect("the state is given to f once"))) {
+                Some(result) => Ok(result),
+                // Re-entrant: `f` never ran, so the state is still here.
+                None => Err(state.take().expect("f did not run")),
             }
-            #[cfg(not(threadteam_loom))]
-            let _guard = self.mutex.lock().unwrap_or_else(PoisonError::into_inner);
-            #[cfg(threadteam_loom)]
-            let _guard = self.mutex.lock().unwrap_or_else(|e| e.into_inner());
-            HELD.with(|held| held.borrow_mut().push(me));
-            struct Release(usize);
-            impl Drop for Release {
-                fn drop(&mut self) {
-                    HELD.with(|held| {
-                        let mut held = held.borrow_mut();
-                        if let Some(i) = held.iter().rposition(|&lock| lock == self.0) {
-                            held.remove(i);
-                        }
-                    });
-                }
-            }
-            // Dropped before `_guard`: forgotten while the lock is still held.
-            let _release = Release(me);
-            Ok(f(state))
         }
     }
 }

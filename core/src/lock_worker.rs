@@ -69,13 +69,29 @@ pub struct LockWorker<T, L, Q = DefaultQueue<T>> {
     _work: core::marker::PhantomData<fn(T)>,
 }
 
-impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
-    /// A worker that serialises on `lock`.
+impl<T, L: RawLock> LockWorker<T, L> {
+    /// A worker that serialises on `lock`, queueing deferred work in the default queue (it
+    /// grows with `alloc`; without it, it holds 16 items).
     pub fn new(lock: L) -> Self {
+        Self::with_queue(lock, DefaultQueue::default())
+    }
+}
+
+impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
+    /// A worker that serialises on `lock`, queueing deferred work in `queue` (empty): a
+    /// fixed [`heapless::Deque`] of the size a firmware chooses, for instance.
+    ///
+    /// ```
+    /// use threadteam_core::{CriticalSectionLock, FnWork, LockWorker};
+    ///
+    /// let worker = LockWorker::with_queue(CriticalSectionLock::new(), heapless::Deque::<FnWork, 4>::new());
+    /// # let _ = worker;
+    /// ```
+    pub fn with_queue(lock: L, queue: Q) -> Self {
         Self {
             quit: Quit::new(),
             lock,
-            deferred: Section::new(Q::default()),
+            deferred: Section::new(queue),
             queued: AtomicUsize::new(0),
             _work: core::marker::PhantomData,
         }

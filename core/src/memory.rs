@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::sync::Section;
+use crate::sync::{const_unless_loom, Section};
 use crate::{AlreadyQuit, ExclusiveWorker, Queue, SubmitError, Work, Worker};
 
 #[cfg(feature = "alloc")]
@@ -37,20 +37,18 @@ impl<T, Q: Queue<T>> MemoryWorker<T, Q> {
         Self { state: Section::new(State { queue: Q::default(), quit: false }), _work: core::marker::PhantomData }
     }
 
-    /// A memory worker over an empty `queue`; `const`, so it can be a `static`:
-    ///
-    /// ```
-    /// use threadteam_core::{FnWork, MemoryWorker};
-    /// static WORKER: MemoryWorker<FnWork, heapless::Deque<FnWork, 8>> =
-    ///     MemoryWorker::with_queue(heapless::Deque::new());
-    /// # assert_eq!(WORKER.pending(), 0);
-    /// ```
-    #[cfg(not(all(threadteam_loom, feature = "std")))]
-    // Available to every user (the cfg only swaps in loom's non-const version for the model
-    // tests): no badge, which hiding `threadteam_loom` alone would turn into "not std".
-    #[cfg_attr(docsrs, doc(auto_cfg = false))]
-    pub const fn with_queue(queue: Q) -> Self {
-        Self { state: Section::new(State { queue, quit: false }), _work: core::marker::PhantomData }
+    const_unless_loom! {
+        /// A memory worker over an empty `queue`; `const`, so it can be a `static`:
+        ///
+        /// ```
+        /// use threadteam_core::{FnWork, MemoryWorker};
+        /// static WORKER: MemoryWorker<FnWork, heapless::Deque<FnWork, 8>> =
+        ///     MemoryWorker::with_queue(heapless::Deque::new());
+        /// # assert_eq!(WORKER.pending(), 0);
+        /// ```
+        pub fn with_queue(queue: Q) -> Self {
+            Self { state: Section::new(State { queue, quit: false }), _work: core::marker::PhantomData }
+        }
     }
 
     /// Number of recorded items not yet performed.

@@ -17,7 +17,8 @@
 //! - an optional hard **max** stays available as a safety net.
 //!
 //! The decisions are pure functions of an [`Observation`] and the time, so they run without
-//! `std` and are tested with a [`ManualClock`]. A paced Team (see [`Pacing`]) applies them
+//! `std` and are tested with a [`ManualClock`]. A Team given a clock (see
+//! [`TeamBuilder::clock`](crate::TeamBuilder::clock)) applies them
 //! in its state machine and computes the [next deadline](GrowthPolicy::next_deadline) at
 //! which a timer must call [`Team::tick`](crate::Team::tick); with nothing to age out and
 //! no backlog there is no deadline, so the timer can sleep indefinitely.
@@ -26,8 +27,7 @@ use core::fmt;
 use core::ops::Deref;
 use core::time::Duration;
 
-use crate::sync::Section;
-use crate::Signal;
+use crate::sync::{const_unless_loom, Section};
 
 /// A monotonic clock: time since an arbitrary, fixed origin. It never goes backwards.
 ///
@@ -67,19 +67,11 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
-    /// A clock at zero.
-    #[cfg(not(all(threadteam_loom, feature = "std")))]
-    // Available to every user (the cfg only swaps in loom's non-const version for the model
-    // tests): no badge, which hiding `threadteam_loom` alone would turn into "not std".
-    #[cfg_attr(docsrs, doc(auto_cfg = false))]
-    pub const fn new() -> Self {
-        Self { now: Section::new(Duration::ZERO) }
-    }
-
-    /// A clock at zero.
-    #[cfg(all(threadteam_loom, feature = "std"))]
-    pub fn new() -> Self {
-        Self { now: Section::new(Duration::ZERO) }
+    const_unless_loom! {
+        /// A clock at zero.
+        pub fn new() -> Self {
+            Self { now: Section::new(Duration::ZERO) }
+        }
     }
 
     /// Moves the clock forward by `by` (saturating at `Duration::MAX`).
@@ -350,76 +342,20 @@ pub(crate) type LimitFn = alloc::boxed::Box<dyn FnMut() -> usize + Send>;
 pub(crate) type LimitFn = fn() -> usize;
 
 /// A reference to something shared: `'static` (no allocator needed) or an `Arc`.
-pub(crate) enum Shared<T: ?Sized + 'static> {
+pub(crate) enum StaticOrArc<T: ?Sized + 'static> {
     Static(&'static T),
     #[cfg(feature = "alloc")]
     Arc(alloc::sync::Arc<T>),
 }
 
-impl<T: ?Sized> Deref for Shared<T> {
+impl<T: ?Sized> Deref for StaticOrArc<T> {
     type Target = T;
     fn deref(&self) -> &T {
         match self {
-            Shared::Static(t) => t,
+            StaticOrArc::Static(t) => t,
             #[cfg(feature = "alloc")]
-            Shared::Arc(t) => t,
+            StaticOrArc::Arc(t) => t,
         }
-    }
-}
-
-/// What a Team needs to follow a [`GrowthPolicy`]: the policy, the [`Clock`] it reads,
-/// and optionally the [`Signal`] of the timer that calls [`Team::tick`](crate::Team::tick).
-///
-/// The Team notifies that signal whenever its [next deadline](crate::Team::next_deadline)
-/// moves earlier (or appears), when it finishes quitting, and when it is dropped; the timer
-/// sleeps on it, with a timeout only while there is a deadline.
-pub struct Pacing {
-    pub(crate) policy: GrowthPolicy,
-    pub(crate) clock: Shared<dyn Clock>,
-    pub(crate) wake: Option<Shared<dyn Signal>>,
-}
-
-impl Pacing {
-    /// Pacing by `policy` over a clock that lives forever (no allocator needed).
-    pub fn new(policy: GrowthPolicy, clock: &'static dyn Clock) -> Self {
-        Self { policy, clock: Shared::Static(clock), wake: None }
-    }
-
-    /// Pacing by `policy` over a shared clock.
-    #[cfg(feature = "alloc")]
-    pub fn shared(policy: GrowthPolicy, clock: alloc::sync::Arc<dyn Clock>) -> Self {
-        Self { policy, clock: Shared::Arc(clock), wake: None }
-    }
-
-    /// Notify `timer` when the Team's deadline moves earlier, when it finishes, or when it
-    /// is dropped.
-    #[must_use]
-    pub fn wake_static(mut self, timer: &'static dyn Signal) -> Self {
-        self.wake = Some(Shared::Static(timer));
-        self
-    }
-
-    /// Like [`wake_static`](Pacing::wake_static), with a shared signal.
-    #[cfg(feature = "alloc")]
-    #[must_use]
-    pub fn wake(mut self, timer: alloc::sync::Arc<dyn Signal>) -> Self {
-        self.wake = Some(Shared::Arc(timer));
-        self
-    }
-
-    /// The policy.
-    pub fn policy(&self) -> &GrowthPolicy {
-        &self.policy
-    }
-}
-
-impl fmt::Debug for Pacing {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pacing")
-            .field("policy", &self.policy)
-            .field("now", &self.clock.now())
-            .field("timer", &self.wake.is_some())
-            .finish()
     }
 }
 

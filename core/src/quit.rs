@@ -1,6 +1,6 @@
 //! The one-shot quit flag.
 
-use crate::sync::{AtomicBool, Ordering};
+use crate::sync::{const_unless_loom, AtomicBool, Ordering};
 use crate::AlreadyQuit;
 
 /// A flag that can be set exactly once (Twisted's `Quit`).
@@ -22,16 +22,11 @@ use crate::AlreadyQuit;
 pub struct Quit(AtomicBool);
 
 impl Quit {
-    /// A flag that is not set.
-    #[cfg(not(threadteam_loom))]
-    pub const fn new() -> Self {
-        Self(AtomicBool::new(false))
-    }
-
-    /// A flag that is not set.
-    #[cfg(threadteam_loom)]
-    pub fn new() -> Self {
-        Self(AtomicBool::new(false))
+    const_unless_loom! {
+        /// A flag that is not set.
+        pub fn new() -> Self {
+            Self(AtomicBool::new(false))
+        }
     }
 
     /// Sets the flag.

@@ -118,7 +118,10 @@ mod claim {
     #[cfg(not(threadteam_loom))]
     use std::sync::{Mutex, MutexGuard, TryLockError};
 
-    use super::{AtomicUsize, Ordering};
+    // Not loom's: a thread only ever compares its own token with what it finds here, so
+    // this is no hand-off for a model to explore (modelling it multiplied every model's
+    // interleavings).
+    use core::sync::atomic::{AtomicUsize, Ordering};
 
     /// Data one context works on for a long stretch; see the [module docs](super).
     pub(crate) struct Claim<T> {
@@ -192,6 +195,42 @@ mod claim {
         }
     }
 }
+
+/// Whether this build is a loom model (`--cfg threadteam_loom`): the model explores every
+/// interleaving, so structures that would be waited for must exist up front.
+#[cfg(feature = "std")] // only the fast lane (std) needs to know
+pub(crate) const MODELLED: bool = cfg!(threadteam_loom);
+
+/// A size: `normal`, or a smaller one where every access is expensive to check (`loom` in
+/// the model tests, where each slot is a modelled object; `miri`, where every access is
+/// interpreted), keeping the shape the normal size exercises.
+#[cfg(feature = "std")] // only the fast lane (std) is sized so
+pub(crate) const fn model_size(normal: usize, loom: usize, miri: usize) -> usize {
+    if cfg!(threadteam_loom) {
+        loom
+    } else if cfg!(miri) {
+        miri
+    } else {
+        normal
+    }
+}
+
+/// Makes a constructor `const`, except in loom's model tests (with `std`), where the
+/// primitives it builds (loom's) cannot be made in a `const`. The cfg is a model-test
+/// detail: no documentation badge for it.
+macro_rules! const_unless_loom {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        $(#[$attr])*
+        #[cfg(not(all(threadteam_loom, feature = "std")))]
+        #[cfg_attr(docsrs, doc(auto_cfg = false))]
+        $vis const fn $name($($arg: $ty),*) -> $ret $body
+
+        $(#[$attr])*
+        #[cfg(all(threadteam_loom, feature = "std"))]
+        $vis fn $name($($arg: $ty),*) -> $ret $body
+    };
+}
+pub(crate) use const_unless_loom;
 
 /// How many times to re-check a condition before giving up on it (a worker looking for its
 /// next item, a thread before it parks): `n`, or 1 under loom, where every re-check

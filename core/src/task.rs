@@ -415,11 +415,11 @@ where
     /// detaching and panics.
     ///
     /// ```
-    /// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, Team};
+    /// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder};
     ///
     /// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
     /// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
-    /// let team = Team::new(coordinator, move |_stats: &_| Some(worker.clone()));
+    /// let team = TeamBuilder::new(move |_| Some(worker.clone())).coordinator(coordinator).build();
     ///
     /// let handle = team.spawn(|| 6 * 7).unwrap();
     /// coordinate.perform(); // dispatch

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
 use threadteam_core::{
-    create_memory_worker, BoxedWork, Clock, Coordinate, Growable, GrowthPolicy, Job, ManualClock, MemoryWorker, Pacing,
-    Perform, Signal, Statistics, Team, Worker,
+    create_memory_worker, BoxedWork, Clock, Coordinate, Growable, GrowthPolicy, Job, ManualClock, MemoryWorker,
+    Perform, Signal, Statistics, Team, TeamBuilder, Worker,
 };
 
 type W = BoxedWork;
@@ -83,8 +83,13 @@ impl Rig {
             });
             Some(worker)
         });
-        let pacing = Pacing::shared(policy, clock.clone()).wake(wake.clone());
-        let team = Team::paced(coordinator, create, |f| panic!("unexpected failure: {f}"), pacing);
+        let team = TeamBuilder::new(create)
+            .coordinator(coordinator)
+            .on_failure(|f| panic!("unexpected failure: {f}"))
+            .policy(policy)
+            .shared_clock(clock.clone())
+            .shared_timer(wake.clone())
+            .build();
         Rig { team, coordinate, clock, wake, made, refuse, growing, runs: Arc::new(Mutex::new(Vec::new())) }
     }
 

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 
 use heapless::Deque;
 use threadteam_core::{
-    Coordinate, Fixed, FnWork, GrowthPolicy, Job, ManualClock, MemoryWorker, Pacing, Statistics, Team, TeamSlot, Worker,
+    Coordinate, Fixed, FnWork, GrowthPolicy, Job, ManualClock, MemoryWorker, Statistics, Team, TeamBuilder, TeamSlot,
+    Worker,
 };
 
 type Jobs = MemoryWorker<Job<FnWork>, Deque<Job<FnWork>, 16>>;
@@ -44,7 +45,11 @@ fn ms(n: u64) -> Duration {
 fn paced_static_team_grows_paced_and_ages_out() {
     let coordinator = COORDINATOR.get_or_init(MemoryWorker::new);
     let policy = GrowthPolicy::new().min(1).burst(2).growth_interval(ms(100)).keep_alive(Some(ms(1000))).max(Some(3));
-    let team = Team::new_static_paced(&SLOT, coordinator, create as fn(&_) -> _, None, Pacing::new(policy, &CLOCK));
+    let team = TeamBuilder::new(create as fn(&_) -> _)
+        .coordinator(coordinator)
+        .policy(policy)
+        .clock(&CLOCK)
+        .build_static(&SLOT);
     let coordinate = || while coordinator.perform() {};
 
     for item in 0..5 {

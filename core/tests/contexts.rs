@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use threadteam_core::{
     create_memory_worker, BoxedWork, Coordinate, Growable, Job, LockWorker, MemoryWorker, RawLock, Statistics, StdLock,
-    Team, Worker,
+    Team, TeamBuilder, Worker,
 };
 
 type Item = Box<dyn FnOnce() + Send>;
@@ -138,7 +138,7 @@ fn a_call_back_inside_a_pass_gets_none_from_the_teams_state_instead_of_deadlocki
         a.lock().unwrap().push((team.cancel_backlogged(|_| true).is_some(), team.reclaim().is_some()));
         Some(worker.clone())
     });
-    let team: Arc<MemTeam> = Team::new(coordinator, create);
+    let team: Arc<MemTeam> = TeamBuilder::new(create).coordinator(coordinator).build();
     team_cell.set(Arc::downgrade(&team)).unwrap();
     team.submit(Box::new(|| ())).unwrap();
     let (tx, rx) = mpsc::channel();
@@ -167,7 +167,7 @@ fn a_call_from_another_thread_waits_for_the_pass_then_sees_its_result() {
         go_rx.lock().unwrap().recv_timeout(DEADLINE).unwrap();
         Some(worker.clone())
     });
-    let team: Arc<MemTeam> = Team::new(coordinator, create);
+    let team: Arc<MemTeam> = TeamBuilder::new(create).coordinator(coordinator).build();
     let first_ran = Arc::new(AtomicBool::new(false));
     let f = first_ran.clone();
     team.submit(Box::new(move || f.store(true, Ordering::SeqCst))).unwrap();

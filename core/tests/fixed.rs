@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use threadteam_core::{Coordinate, Fixed, FnWork, Job, MemoryWorker, Statistics, Team, TeamSlot, Worker};
+use threadteam_core::{Coordinate, Fixed, FnWork, Job, MemoryWorker, Statistics, Team, TeamBuilder, TeamSlot, Worker};
 
 type WorkerQ = heapless::Deque<Job<FnWork>, 4>;
 type CoordQ = heapless::Deque<Coordinate<FnWork>, 16>;
@@ -45,7 +45,7 @@ fn settle() {
 
 #[test]
 fn a_static_team_with_fixed_capacities_runs_and_hands_back_a_full_backlog() {
-    let team = Team::new_static(&SLOT, &COORDINATOR, create as fn(&Statistics) -> Option<Wk>, None);
+    let team = TeamBuilder::new(create as fn(&Statistics) -> Option<Wk>).coordinator(&COORDINATOR).build_static(&SLOT);
     // Two workers exist at most; hold them busy so work backlogs.
     team.grow(2).unwrap();
     settle();

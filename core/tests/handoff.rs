@@ -143,7 +143,7 @@ fn thread_worker_runs_fifo_and_exits_on_quit() {
 #[test]
 fn pool_with_two_submitters_ends_idle_and_exits_on_quit() {
     let factory = JoiningFactory::default();
-    let team = pool::<TestSignal, StdLock, _>(|| 3, factory.clone(), |f| panic!("unexpected failure: {f}"));
+    let team = pool::<TestSignal, _>(|| 3, factory.clone(), |f| panic!("unexpected failure: {f}"));
     let runs = counters(2 * ITEMS);
     let submitters: Vec<_> = (0..2)
         .map(|s| {
@@ -174,7 +174,7 @@ fn pool_with_two_submitters_ends_idle_and_exits_on_quit() {
 fn quit_racing_submit_runs_or_hands_back_each_item_once() {
     for _ in 0..RACES {
         let factory = JoiningFactory::default();
-        let team = pool::<TestSignal, StdLock, _>(|| 2, factory.clone(), |f| panic!("unexpected failure: {f}"));
+        let team = pool::<TestSignal, _>(|| 2, factory.clone(), |f| panic!("unexpected failure: {f}"));
         let runs = counters(4);
         let submitter = {
             let (team, runs) = (Arc::clone(&team), Arc::clone(&runs));

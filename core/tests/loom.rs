@@ -26,7 +26,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Condvar, Mutex};
 use loom::thread::{self, JoinHandle};
 use threadteam_core::{
-    pool, AlreadyQuit, BoxedWork, Job, Lane, LockWorker, Ring, Signal, Statistics, StdLock, SubmitError, Team,
+    pool, AlreadyQuit, BoxedWork, Job, Lane, LockWorker, Ring, Signal, Statistics, StdLock, SubmitError, TeamBuilder,
     ThreadFactory, ThreadWorker, Work, Worker,
 };
 
@@ -262,8 +262,8 @@ fn thread_worker_submit_from_other_thread() {
 
 /// The std `pool()` shape, on loom threads: a LockWorker(StdLock) coordinator and
 /// ThreadWorkers, at most `limit` of them.
-fn loom_pool(limit: usize, factory: LoomFactory) -> Arc<threadteam_core::Pool<LoomSignal, StdLock>> {
-    pool::<LoomSignal, StdLock, _>(move || limit, factory, |failure| panic!("unexpected failure: {failure}"))
+fn loom_pool(limit: usize, factory: LoomFactory) -> Arc<threadteam_core::ThreadTeam<LoomSignal>> {
+    pool::<LoomSignal, _>(move || limit, factory, |failure| panic!("unexpected failure: {failure}"))
 }
 
 /// Counts jobs dispatched and finished, and lets a thread block until every dispatched job
@@ -342,9 +342,10 @@ fn team_model_n(limit: usize, main_items: usize) {
             CountingWorker { inner, done: Arc::clone(&d) }
         })
     };
-    let team = Team::with_failure_hook(LockWorker::<_, StdLock>::new(StdLock::new()), create, |failure| {
-        panic!("unexpected failure: {failure}")
-    });
+    let team = TeamBuilder::new(create)
+        .coordinator(LockWorker::<_, StdLock>::new(StdLock::new()))
+        .on_failure(|failure| panic!("unexpected failure: {failure}"))
+        .build();
     let n = main_items + 1;
     let tally = Tally::new(n);
     let (tm, t) = (Arc::clone(&team), Arc::clone(&tally));
@@ -388,6 +389,51 @@ fn team_two_submitters_two_workers() {
     model(|| team_model(2));
 }
 
+/// (c') A paced Team on the fast path: a cap of two workers, one made at once (`burst` 1),
+/// the second only once the oldest waiting item has waited a growth interval. The second
+/// item waits in the lane, dated by a clock reading paired with a lane mark; a tick (the
+/// timer, an interval later) races the first worker taking it from the lane and handing
+/// back. The tick either finds it (a second worker takes it) or not; either way it runs
+/// once, and the statistics end consistent.
+#[test]
+fn paced_team_dates_its_lane_while_a_tick_races_a_pop() {
+    model(|| {
+        let factory = LoomFactory::default();
+        let done = Arc::new(Done::default());
+        let (f, d) = (factory.clone(), Arc::clone(&done));
+        let create = move |_: &Statistics| {
+            let (inner, ()) = ThreadWorker::start(&f, LoomSignal::default()).unwrap();
+            Some(CountingWorker { inner, done: Arc::clone(&d) })
+        };
+        let clock = Arc::new(threadteam_core::ManualClock::new());
+        let interval = Duration::from_millis(100);
+        let policy =
+            threadteam_core::GrowthPolicy::new().burst(1).max(Some(2)).keep_alive(None).growth_interval(interval);
+        let team = TeamBuilder::new(create)
+            .coordinator(LockWorker::<_, StdLock>::new(StdLock::new()))
+            .on_failure(|failure| panic!("unexpected failure: {failure}"))
+            .policy(policy)
+            .shared_clock(Arc::clone(&clock) as Arc<dyn threadteam_core::Clock>)
+            .build();
+        let tally = Tally::new(2);
+        team.submit(tally.item(0, "first", false)).unwrap();
+        // Into the lane (the Team is saturated), dated by a reading at 0.
+        team.submit(tally.item(1, "second", false)).unwrap();
+        clock.advance(interval);
+        team.tick().unwrap();
+        done.wait_until(|| (0..2).map(|i| tally.runs(i)).sum::<usize>() == 2);
+        for i in 0..2 {
+            assert_eq!(tally.runs(i), 1);
+        }
+        let s = team.statistics();
+        assert_eq!((s.busy_workers, s.backlogged), (0, 0), "{s:?}");
+        assert!(s.workers_created <= 2, "{s:?}");
+        team.quit().unwrap();
+        assert_eq!(factory.join_all() as u64, s.workers_created);
+        assert!(team.is_finished());
+    });
+}
+
 /// A [`LoomFactory`] that refuses its first start.
 #[derive(Clone, Default)]
 struct RefuseFirst {
@@ -415,7 +461,7 @@ impl ThreadFactory for RefuseFirst {
 fn pool_start_failure_races_a_submit() {
     model(|| {
         let factory = RefuseFirst::default();
-        let team = pool::<LoomSignal, StdLock, _>(|| 2, factory.clone(), |failure| panic!("unexpected: {failure}"));
+        let team = pool::<LoomSignal, _>(|| 2, factory.clone(), |failure| panic!("unexpected: {failure}"));
         let tally = Tally::new(2);
         let (tm, t) = (Arc::clone(&team), Arc::clone(&tally));
         let other = thread::spawn(move || tm.submit(t.item(1, "other", false)).unwrap());

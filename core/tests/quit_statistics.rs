@@ -3,13 +3,13 @@
 //! Deterministic: memory workers, every step performed by hand.
 #![cfg(feature = "alloc")]
 
-use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, Team, Worker};
+use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder, Worker};
 
 #[test]
 fn quit_clears_the_shrink_debt_of_a_busy_worker() {
     let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
     let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
-    let team = Team::new(coordinator, move |_stats: &_| Some(worker.clone()));
+    let team = TeamBuilder::new(move |_| Some(worker.clone())).coordinator(coordinator).build();
     team.submit(Box::new(|| ())).unwrap();
     assert!(coordinate.perform()); // dispatch: one busy worker
     team.shrink(Some(1)).unwrap();
@@ -29,7 +29,8 @@ fn quit_clears_the_shrink_debt_of_a_busy_worker() {
 fn reclaim_updates_the_published_backlog() {
     let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
     // No worker can ever be made: work waits, then is left to reclaim.
-    let team = Team::new(coordinator, |_stats: &_| None::<threadteam_core::MemoryWorker<Job<BoxedWork>>>);
+    let team =
+        TeamBuilder::new(|_| None::<threadteam_core::MemoryWorker<Job<BoxedWork>>>).coordinator(coordinator).build();
     team.submit(Box::new(|| ())).unwrap();
     team.submit(Box::new(|| ())).unwrap();
     team.quit().unwrap();

@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use threadteam_core::{
     create_memory_worker, BoxedWork, Coordinate, Growable, Job, JoinHandle, MemoryWorker, Perform, Statistics,
-    TaskError, Team, Worker,
+    TaskError, Team, TeamBuilder, Worker,
 };
 
 type Coord = Arc<MemoryWorker<Coordinate<BoxedWork>>>;
@@ -29,7 +29,7 @@ fn harness(limit: usize) -> Harness {
     let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
     let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
     let create: Create = Box::new(move |stats: &Statistics| (stats.workers() < limit).then(|| worker.clone()));
-    Harness { team: Team::new(coordinator, create), coordinate, work }
+    Harness { team: TeamBuilder::new(create).coordinator(coordinator).build(), coordinate, work }
 }
 
 /// Quits the Team and runs whatever is left. Unperformed items hold the Team (their way
@@ -299,9 +299,12 @@ mod with_std {
         let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
         let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
         let create: Create = Box::new(move |stats: &Statistics| (stats.workers() < limit).then(|| worker.clone()));
-        let team = Team::with_failure_hook(coordinator, create, move |failure| {
-            failures.lock().unwrap().push(failure.message().unwrap_or("?").to_owned());
-        });
+        let team = TeamBuilder::new(create)
+            .coordinator(coordinator)
+            .on_failure(move |failure| {
+                failures.lock().unwrap().push(failure.message().unwrap_or("?").to_owned());
+            })
+            .build();
         Harness { team, coordinate, work }
     }
 

@@ -169,7 +169,7 @@ fn lock_worker_keeps_reentrant_work_after_a_panic_and_runs_it_next_time() {
 fn lock_worker_with_fixed_reentrant_queue_hands_back_when_full() {
     type Fixed = heapless::Deque<Item, 1>;
     let worker: &'static LockWorker<Item, CriticalSectionLock, Fixed> =
-        leak(LockWorker::new(CriticalSectionLock::new()));
+        leak(LockWorker::with_queue(CriticalSectionLock::new(), Fixed::new()));
     let refused = leak(AtomicBool::new(false));
     worker
         .submit(Box::new(move || {

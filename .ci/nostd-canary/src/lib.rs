@@ -6,7 +6,8 @@ use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use threadteam_core::{
-    Coordinate, CriticalSectionLock, FnWork, Fixed, Job, LockWorker, MemoryWorker, Statistics, Team, TeamSlot, Worker,
+    Coordinate, CriticalSectionLock, Fixed, FnWork, Job, LockWorker, MemoryWorker, Statistics, Team, TeamBuilder,
+    TeamSlot, Worker,
 };
 
 type Inbox = heapless::Deque<Job<FnWork>, 4>;
@@ -29,12 +30,9 @@ fn count(n: usize) {
 /// Runs a few items through a static Team and returns how many ran.
 #[no_mangle]
 pub extern "C" fn threadteam_canary() -> usize {
-    let team = Team::new_static(
-        &SLOT,
-        LockWorker::new(CriticalSectionLock::new()),
-        create as fn(&Statistics) -> Option<Wk>,
-        None,
-    );
+    let team = TeamBuilder::new(create as fn(&Statistics) -> Option<Wk>)
+        .coordinator(LockWorker::with_queue(CriticalSectionLock::new(), heapless::Deque::new()))
+        .build_static(&SLOT);
     for _ in 0..3 {
         let _ = team.submit(FnWork::new(count, 1));
     }

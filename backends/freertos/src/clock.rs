@@ -21,9 +21,10 @@ pub(crate) fn duration_to_ticks(d: Duration) -> u64 {
     u64::try_from(ticks).unwrap_or(u64::MAX)
 }
 
-/// A monotonic [`Clock`] over the FreeRTOS tick count, for the Team's growth policy
-/// ([`Pacing`](threadteam_core::Pacing)): a paced Team on FreeRTOS measures keep-alives and
-/// growth intervals in ticks.
+/// A monotonic [`Clock`] over the FreeRTOS tick count, for a Team's
+/// [`GrowthPolicy`](threadteam_core::GrowthPolicy) (given to
+/// [`TeamBuilder::clock`](threadteam_core::TeamBuilder::clock)): a paced Team on FreeRTOS
+/// measures keep-alives and growth intervals in ticks.
 ///
 /// [`now`](Clock::now) is the time since the scheduler started, with the resolution of one
 /// tick (1 ms at the default `configTICK_RATE_HZ = 1000`). It may be read from tasks and
@@ -36,16 +37,16 @@ pub(crate) fn duration_to_ticks(d: Duration) -> u64 {
 ///
 /// ```no_run
 /// use core::time::Duration;
-/// use threadteam_core::{Clock, GrowthPolicy, Pacing};
+/// use threadteam_core::{Clock, GrowthPolicy};
 /// use threadteam_freertos::FreeRtosClock;
 ///
 /// static CLOCK: FreeRtosClock = FreeRtosClock::new();
 /// let policy = GrowthPolicy::new().burst(2).growth_interval(Duration::from_millis(20));
-/// let pacing = Pacing::new(policy, &CLOCK); // for Team::new_static_paced
+/// // TeamBuilder::new(create).policy(policy).clock(&CLOCK).timer(&TIMER).build_static(&SLOT)
 /// let t0 = CLOCK.now();
 /// // ... in a task ...
 /// let elapsed = CLOCK.now() - t0;
-/// # let _ = (pacing, elapsed);
+/// # let _ = (policy, elapsed);
 /// ```
 #[derive(Debug)]
 pub struct FreeRtosClock {

@@ -42,8 +42,8 @@
 //! - A panic in a task cannot unwind into the kernel's C frames: it aborts the program.
 //!   (Without `std`, threadteam-core does not catch panics in work either.) A task that
 //!   overflows its stack panics too, at the next task switch (`configCHECK_FOR_STACK_OVERFLOW 2`).
-//! - `Team::new_static` builds the Team on the caller's stack and then moves it into its
-//!   slot: call it before the scheduler starts (on the main stack), or from a task whose
+//! - `TeamBuilder::build_static` builds the Team on the caller's stack and then moves it
+//!   into its slot: call it before the scheduler starts (on the main stack), or from a task whose
 //!   stack has room for about twice the Team (a [`TaskWorker`]'s is 2 KiB by default).
 //!
 //! # Building

@@ -32,9 +32,9 @@ use crate::semaphore::{Kind, StaticSemaphore};
 /// use threadteam_core::{Coordinate, FnWork, LockWorker};
 /// use threadteam_freertos::FreeRtosLock;
 ///
-/// // The coordinator of a Team fed from tasks.
+/// // The coordinator of a Team fed from tasks (TeamBuilder::coordinator).
 /// let coordinator: LockWorker<Coordinate<FnWork>, FreeRtosLock, heapless::Deque<_, 8>> =
-///     LockWorker::new(FreeRtosLock::new());
+///     LockWorker::with_queue(FreeRtosLock::new(), heapless::Deque::new());
 /// # let _ = coordinator;
 /// ```
 #[derive(Debug)]

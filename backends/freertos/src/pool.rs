@@ -3,23 +3,26 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 
-use threadteam_core::{LockWorker, Pool, Statistics, Team, ThreadFactory, ThreadWorker};
+use threadteam_core::pool::CreateThreadWorker;
+use threadteam_core::{
+    BoxedWork, Coordinate, LockWorker, Statistics, TeamBuilder, ThreadFactory, ThreadTeam, ThreadWorker,
+};
 
 use crate::{FreeRtosLock, FreeRtosSignal, SpawnError};
 
 /// A Team of the core's [`ThreadWorker`]s on FreeRTOS tasks, as made by [`pool()`].
-pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
+pub type FreeRtosPool = ThreadTeam<FreeRtosSignal, LockWorker<Coordinate<BoxedWork>, FreeRtosLock>>;
 
 /// A Team of FreeRTOS-task workers started through `factory` (a
 /// [`FreeRtosThreadFactory`](crate::FreeRtosThreadFactory), or one that wraps it), never more
 /// than `limit()` alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
-/// [`threadteam_core::pool`]).
+/// [`threadteam_core::pool()`]).
 ///
 /// Each worker is a task from the FreeRTOS heap sleeping on its own [`FreeRtosSignal`]
 /// (which lives in the worker, on the Rust heap). When a worker cannot be made (the
 /// FreeRTOS heap has no room for its task, or the call came from an interrupt handler),
 /// `on_start_error` hears why, and the work stays in the backlog: the next submit,
-/// hand-back, `grow` or [`Team::pump`] tries again. Shrinking or quitting ends worker tasks:
+/// hand-back, `grow` or [`Team::pump`](threadteam_core::Team::pump) tries again. Shrinking or quitting ends worker tasks:
 /// they return and are deleted.
 ///
 /// Use it from tasks of any priorities, not from interrupt handlers: its work items, its
@@ -36,24 +39,20 @@ pub type FreeRtosPool = Pool<FreeRtosSignal, FreeRtosLock>;
 /// team.submit(Box::new(|| { /* runs in a worker task */ })).unwrap();
 /// ```
 pub fn pool<F>(
-    mut limit: impl FnMut() -> usize + Send + 'static,
+    limit: impl FnMut() -> usize + Send + 'static,
     factory: F,
     mut on_start_error: impl FnMut(&SpawnError) + Send + 'static,
 ) -> Arc<FreeRtosPool>
 where
     F: ThreadFactory<Error = SpawnError> + Send + 'static,
 {
-    let create = move |stats: &Statistics| {
-        if stats.workers() >= limit() {
-            return None;
-        }
-        match ThreadWorker::start(&factory, FreeRtosSignal::new()) {
-            Ok((worker, _task)) => Some(worker),
-            Err(e) => {
-                on_start_error(&e);
-                None
-            }
+    let create = move |_: &Statistics| match ThreadWorker::start(&factory, FreeRtosSignal::new()) {
+        Ok((worker, _task)) => Some(worker),
+        Err(e) => {
+            on_start_error(&e);
+            None
         }
     };
-    Team::new(LockWorker::new(FreeRtosLock::new()), Box::new(create) as Box<_>)
+    let create: CreateThreadWorker<FreeRtosSignal> = Box::new(create);
+    TeamBuilder::new(create).coordinator(LockWorker::new(FreeRtosLock::new())).limit(limit).build()
 }

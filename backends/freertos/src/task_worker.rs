@@ -45,7 +45,7 @@ pub const DEFAULT_STACK_WORDS: usize = 512;
 ///   for the backlog plus the workers plus a few control events.
 ///
 /// ```no_run
-/// use threadteam_core::{Coordinate, FnWork, Job, Statistics, Team, TeamSlot, Fixed};
+/// use threadteam_core::{Coordinate, Fixed, FnWork, Job, Statistics, Team, TeamBuilder, TeamSlot};
 /// use threadteam_freertos::TaskWorker;
 ///
 /// type Worker = &'static TaskWorker<Job<FnWork>, 1>;
@@ -63,7 +63,7 @@ pub const DEFAULT_STACK_WORDS: usize = 512;
 ///
 /// // Before the scheduler starts, or in a task:
 /// let coordinator = COORDINATOR.start("coordinator", 3).unwrap();
-/// let team = Team::new_static(&TEAM, coordinator, create as fn(&Statistics) -> Option<Worker>, None);
+/// let team = TeamBuilder::new(create as fn(&Statistics) -> Option<Worker>).coordinator(coordinator).build_static(&TEAM);
 /// # let _ = team;
 /// ```
 pub struct TaskWorker<T: 'static, const N: usize, const STACK_WORDS: usize = DEFAULT_STACK_WORDS> {

@@ -22,7 +22,7 @@ use std::alloc::System;
 
 use common::{check, scenario, settled_tasks, tasks, wait_until, HIGH, LOW, MID, TOP};
 use threadteam_core::{
-    Clock, Coordinate, Fixed, FnWork, GrowthPolicy, Job, LockWorker, Pacing, RawLock, Signal, Statistics, Team,
+    Clock, Coordinate, Fixed, FnWork, GrowthPolicy, Job, LockWorker, RawLock, Signal, Statistics, Team, TeamBuilder,
     TeamSlot, Work, Worker,
 };
 use threadteam_freertos::{kernel, FreeRtosClock, FreeRtosLock, FreeRtosSignal, SpawnError, TaskWorker};
@@ -109,8 +109,12 @@ fn error_code(e: SpawnError) -> u32 {
     }
 }
 
+fn lock_coordinator<W: Work>() -> LockCoordinator<W> {
+    LockWorker::with_queue(FreeRtosLock::new(), heapless::Deque::new())
+}
+
 fn new_lock_team(slot: &'static TeamSlot<LockTeam<FnWork>>) -> &'static LockTeam<FnWork> {
-    Team::new_static(slot, LockWorker::new(FreeRtosLock::new()), create as Create<FnWork>, None)
+    TeamBuilder::new(create as Create<FnWork>).coordinator(lock_coordinator()).build_static(slot)
 }
 
 fn main() {
@@ -367,7 +371,7 @@ fn create_cmd_worker(stats: &Statistics) -> Option<Wk<Cmd>> {
 fn user_enum_work() {
     static SLOT: TeamSlot<LockTeam<Cmd>> = TeamSlot::new();
     let base = settled_tasks();
-    let team = Team::new_static(&SLOT, LockWorker::new(FreeRtosLock::new()), create_cmd_worker as Create<Cmd>, None);
+    let team = TeamBuilder::new(create_cmd_worker as Create<Cmd>).coordinator(lock_coordinator()).build_static(&SLOT);
     let cmds = [Cmd::Add(1), Cmd::Add(2), Cmd::Double, Cmd::Add(4), Cmd::Double];
     for cmd in cmds {
         let mut cmd = cmd;
@@ -474,7 +478,7 @@ fn interrupt_feed_task_coordinator() {
     WORKER_PRIORITY.store(LOW, SeqCst);
     in_task("waiter", MID, signal_waiter, 0);
     let coordinator = COORDINATOR.start("coordinator", HIGH).unwrap();
-    let team = Team::new_static(&ISR_TEAM, coordinator, create as Create<FnWork>, None);
+    let team = TeamBuilder::new(create as Create<FnWork>).coordinator(coordinator).build_static(&ISR_TEAM);
     kernel::set_tick_hook(Some(tick_feed));
     in_task("feeder", MID, task_feed, 0);
     let all = ISR_ITEMS + TASK_ITEMS;
@@ -577,14 +581,12 @@ fn paced_team_on_ticks() {
         .growth_interval(Duration::from_millis(INTERVAL_MS))
         .keep_alive(Some(Duration::from_millis(KEEP_ALIVE_MS)))
         .max(Some(LIMIT));
-    let pacing = Pacing::new(policy, &CLOCK).wake_static(&TIMER);
-    let team = Team::new_static_paced(
-        &PACED,
-        LockWorker::new(FreeRtosLock::new()),
-        create_paced as Create<FnWork>,
-        None,
-        pacing,
-    );
+    let team = TeamBuilder::new(create_paced as Create<FnWork>)
+        .coordinator(lock_coordinator())
+        .policy(policy)
+        .clock(&CLOCK)
+        .timer(&TIMER)
+        .build_static(&PACED);
     in_task("timer", HIGH, timer, 0);
     let t0 = kernel::tick_count();
     for _ in 0..SLOW_ITEMS {

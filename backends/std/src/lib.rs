@@ -5,8 +5,9 @@
 //! | [`StdThreadFactory`] | starts named OS threads with a chosen stack size; a refused spawn is a [`SpawnError`] |
 //! | [`StdSignal`] | the wait/wake primitive idle threads sleep on |
 //! | [`StdThreadWorker`], [`thread_worker`] | one OS thread and a FIFO queue (Twisted's `ThreadWorker`) |
-//! | [`pool()`], [`StdPool`] | a Team of thread workers capped by a limit function (Twisted's `pool`) |
-//! | [`ThreadPool`] | start / stop / resize / statistics around such a Team (Twisted's `threadpool.ThreadPool`) |
+//! | [`Pool`], [`PoolBuilder`] | the std thread pool: adaptive by default (threads come when work waits, go when they idle), or hard-capped, or sized by a limit function |
+//! | [`ThreadPool`] | Twisted's `threadpool.ThreadPool` (start / stop / resize) as a thin layer over a [`Pool`] |
+//! | [`pool()`], [`StdTeam`] | Twisted's `pool(currentLimit, threadFactory)`: the Team itself |
 //! | [`default_panic_hook`], [`default_spawn_error_hook`] | where panics in work and refused spawns are reported by default |
 //! | [`scope`], [`Scope`], [`ScopedJoinHandle`] | work that borrows from the caller's stack (like `std::thread::scope`) |
 //!
@@ -42,7 +43,6 @@
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod adaptive;
 mod clock;
 mod factory;
 mod pool;
@@ -52,12 +52,11 @@ mod signal;
 mod thread_pool;
 mod thread_worker;
 
-pub use adaptive::{AdaptivePool, AdaptivePoolBuilder, AdaptiveTeam};
 pub use clock::StdClock;
 pub use factory::{SpawnError, StdThreadFactory};
-pub use pool::{pool, StdPool};
+pub use pool::{pool, Pool, PoolBuilder, PoolStatistics, StdTeam};
 pub use report::{default_panic_hook, default_spawn_error_hook};
 pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use signal::StdSignal;
-pub use thread_pool::{PoolStatistics, ThreadPool, ThreadPoolBuilder};
+pub use thread_pool::{ThreadPool, ThreadPoolBuilder};
 pub use thread_worker::{thread_worker, StdThreadWorker};

@@ -1,37 +1,645 @@
-//! [`pool()`] with the std pieces: a Team of [`StdThreadWorker`](crate::StdThreadWorker)s
-//! behind a [`LockWorker`](threadteam_core::LockWorker) on a [`StdLock`].
+//! [`Pool`]: the std thread pool. One type for every configuration: adaptive by default
+//! (threads come when work waits and go when they idle), or hard-capped, or sized by a
+//! limit function; Twisted's [`ThreadPool`](crate::ThreadPool) is a thin layer over it.
 
-use std::sync::Arc;
+use core::cell::Cell;
+use core::fmt;
+use core::mem;
+use core::num::NonZeroUsize;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 
-use threadteam_core::{Pool, StdLock, ThreadFactory};
+use threadteam_core::{
+    AlreadyQuit, BoxedWork, Failure, GrowthPolicy, JoinHandle as TaskHandle, StartedThreadTeam, SubmitError,
+    ThreadFactory, ThreadTeam, ThreadTeamBuilder, Worker,
+};
 
-use crate::report::{default_panic_hook, default_spawn_error_hook};
-use crate::StdSignal;
+use crate::report::{call_hook, default_panic_hook, default_spawn_error_hook};
+use crate::{Scope, SpawnError, StdClock, StdSignal, StdThreadFactory};
 
-/// The Team [`pool()`] makes: thread workers sleeping on [`StdSignal`]s, coordinated
-/// under a [`StdLock`].
-pub type StdPool = Pool<StdSignal, StdLock>;
+/// The Team inside a [`Pool`]: thread workers sleeping on [`StdSignal`]s, coordinated
+/// under the caller's lock ([`StdLock`](threadteam_core::StdLock)).
+pub type StdTeam = ThreadTeam<StdSignal>;
+
+type PanicHook = Box<dyn Fn(&Failure) + Send + Sync>;
+type SpawnErrorHook = Box<dyn Fn(&SpawnError) + Send + Sync>;
+type Spawn = Box<dyn Fn(BoxedWork) -> Result<JoinHandle<()>, SpawnError> + Send + Sync>;
+type Limit = Box<dyn FnMut() -> usize + Send>;
+
+/// A pool of OS threads that grows when work waits and shrinks when threads idle, with no
+/// start step: build it and submit.
+///
+/// By default it follows [`GrowthPolicy`]'s adaptive defaults, with `burst` at the available
+/// parallelism: threads are created at once up to `burst` when work arrives and none is
+/// idle; beyond that, while work waits, one more per growth interval (500 ms); a thread idle
+/// for the keep-alive (10 s) exits; there is no hard cap, so work that waits for other work
+/// in the same pool cannot deadlock it (Twisted #5298), and an idle pool costs no CPU (its
+/// timer thread sleeps without a timeout when nothing can age out). A hard cap, a minimum
+/// and a limit function are one [`PoolBuilder`] call away.
+///
+/// - A panic in work is caught, counted ([`PoolStatistics::panics`]) and reported to the
+///   panic hook (by default [`default_panic_hook`]); the thread keeps serving.
+/// - A thread the OS refuses is counted and reported to the spawn-error hook; its work stays
+///   queued and runs on the threads that exist, or when creation is retried.
+/// - [`shutdown`](Pool::shutdown) lets the backlog drain, joins every thread and hands back
+///   what could not run; dropping the pool does the same, dropping that work. Work submitted
+///   after shutdown began is refused and handed back.
+///
+/// ```
+/// use threadteam_std::Pool;
+///
+/// let pool = Pool::new();
+/// let answer = pool.spawn(|| 6 * 7).unwrap();
+/// assert_eq!(answer.join().unwrap(), 42);
+/// let mut squares = vec![0; 8];
+/// pool.scope(|s| {
+///     for (i, square) in squares.iter_mut().enumerate() {
+///         s.spawn(move || *square = i * i);
+///     }
+/// });
+/// assert_eq!(squares[7], 49);
+/// ```
+pub struct Pool {
+    team: Arc<StdTeam>,
+    threads: Arc<Threads>,
+    /// Serialises the joining part of `shutdown`, so every `shutdown` returns after the
+    /// threads are gone, not just the first.
+    stopping: Mutex<()>,
+}
+
+/// What the pool, its thread factory and its threads share. It never refers to the Team,
+/// so the Team (which owns the factory) holds no cycle.
+struct Threads {
+    /// Join handles of threads that may still be running. Threads known to have returned
+    /// are pruned at each spawn, so a long-lived pool does not grow this without bound
+    /// (Twisted #8114).
+    handles: Mutex<Vec<JoinHandle<()>>>,
+    running: AtomicUsize,
+    started: AtomicU64,
+    spawn_failures: AtomicU64,
+    /// Panics delivered to a callback (see `ThreadPool`) instead of the hook.
+    callback_panics: AtomicU64,
+    spawn: Spawn,
+    on_spawn_error: SpawnErrorHook,
+}
+
+thread_local! {
+    /// The pool (the address of its `Threads`) whose thread this is; 0 for other threads.
+    static OWNER: Cell<usize> = const { Cell::new(0) };
+}
+
+impl Threads {
+    fn id(self: &Arc<Self>) -> usize {
+        Arc::as_ptr(self) as usize
+    }
+
+    /// Whether the calling thread is one of this pool's: it must never wait for the pool's
+    /// threads, itself among them.
+    fn is_own_thread(self: &Arc<Self>) -> bool {
+        OWNER.with(Cell::get) == self.id()
+    }
+
+    fn handles(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.handles.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Counts a pool thread as running until its main function returns.
+struct Running(Arc<Threads>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The factory the Team starts its threads through (workers and the timer): it marks,
+/// counts and records the pool's threads, and reports refusals.
+struct Tracking(Arc<Threads>);
+
+impl ThreadFactory for Tracking {
+    type Thread = ();
+    type Error = SpawnError;
+
+    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<(), SpawnError> {
+        let threads = &self.0;
+        // Counted before the thread can run, so its `Running` guard never underflows.
+        threads.running.fetch_add(1, Ordering::AcqRel);
+        let running = Running(Arc::clone(threads));
+        let id = threads.id();
+        let body: BoxedWork = Box::new(move || {
+            OWNER.with(|owner| owner.set(id));
+            let _running = running;
+            main();
+        });
+        // Held across the spawn, so `shutdown` cannot miss the thread: the thread's work may
+        // run, and the Team finish, before the spawn returns here (the Team starts threads
+        // after its coordinator pass, not under it).
+        let mut handles = threads.handles();
+        match (threads.spawn)(body) {
+            Ok(handle) => {
+                threads.started.fetch_add(1, Ordering::AcqRel);
+                // Threads that have returned need no join; dropping their handles frees
+                // them. Joining here would wait, with this lock held, for their
+                // thread-local destructors, which may want it (or the Team).
+                handles.retain(|thread| !thread.is_finished());
+                handles.push(handle);
+                Ok(())
+            }
+            Err(error) => {
+                drop(handles);
+                // `body` (with its `Running` guard) was dropped unrun: the count is undone.
+                threads.spawn_failures.fetch_add(1, Ordering::AcqRel);
+                call_hook(&*threads.on_spawn_error, &error);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl Pool {
+    /// A pool with the defaults of [`PoolBuilder::new`].
+    ///
+    /// # Panics
+    /// If the OS refuses the pool's timer thread, as [`std::thread::spawn`] panics; use
+    /// [`Pool::builder`] and [`PoolBuilder::build`] to get the error instead.
+    pub fn new() -> Self {
+        Self::builder().build().unwrap_or_else(|e| panic!("threadteam: could not start the pool: {e}"))
+    }
+
+    /// A builder: sizes, policy, thread names and stack size, hooks.
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder::new()
+    }
+
+    /// Runs `f` on a pool thread. A panic in `f` is caught, counted and reported to the
+    /// panic hook; the thread keeps serving.
+    ///
+    /// # Errors
+    /// [`SubmitError::AlreadyQuit`] after [`quit`](Worker::quit) or shutdown, carrying the
+    /// work (boxed): it will not run unless you run it.
+    pub fn execute<F>(&self, f: F) -> Result<(), SubmitError<BoxedWork>>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.team.submit(Box::new(f))
+    }
+
+    /// Runs `f` on a pool thread and returns a handle to its result: a
+    /// [`Future`](core::future::Future) that any executor can await, or
+    /// [`join`](threadteam_core::JoinHandle::join) it. Cancel it while it waits for a thread;
+    /// dropping it detaches. A panic in `f` goes to the handle. See [`threadteam_core::task`].
+    ///
+    /// # Errors
+    /// [`SubmitError::AlreadyQuit`] after quit, carrying `f`, unrun.
+    pub fn spawn<F, T>(&self, f: F) -> Result<TaskHandle<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.team.spawn(f)
+    }
+
+    /// Runs `f` with a [`Scope`] whose work may borrow from the caller, on this pool's
+    /// threads: see [`scope`](crate::scope).
+    ///
+    /// # Panics
+    /// As [`scope`](crate::scope): a panic in `f`, or an unjoined one in scoped work, is
+    /// resumed once all scoped work has finished.
+    pub fn scope<'env, F, R>(&'env self, f: F) -> R
+    where
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env, StdTeam>) -> R,
+    {
+        crate::scope(&*self.team, f)
+    }
+
+    /// The policy the pool is sized by.
+    pub fn policy(&self) -> GrowthPolicy {
+        self.team.policy()
+    }
+
+    /// Resizes the pool by a new policy: threads above the new `max` retire (idle ones now,
+    /// busy ones when they finish), waiting work is served under the new limits, threads
+    /// are started up to the new `min`, idle ones beyond it age out by the new keep-alive.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] after quit.
+    pub fn set_policy(&self, policy: GrowthPolicy) -> Result<(), AlreadyQuit> {
+        self.team.set_policy(policy)
+    }
+
+    /// The Team, shared: to submit from inside work, or to [`grow`](threadteam_core::Team::grow),
+    /// [`shrink`](threadteam_core::Team::shrink) or [`pump`](threadteam_core::Team::pump) it.
+    pub fn team(&self) -> &Arc<StdTeam> {
+        &self.team
+    }
+
+    /// Stops the pool and waits for it: refuses new work, lets the backlog drain on the
+    /// pool's threads, then joins every thread the pool created. Returns the work that could
+    /// not run because no thread could be started for it (Twisted silently drops it).
+    /// Calling it again returns an empty `Vec` once the threads are gone.
+    ///
+    /// Called from one of the pool's own threads (from work), it cannot wait for that
+    /// thread, which would be waiting for itself: it only begins the shutdown (new work is
+    /// refused, the backlog still drains) and returns an empty `Vec` at once.
+    #[must_use = "the work that could not run is handed back; drop it to discard it"]
+    pub fn shutdown(&self) -> Vec<BoxedWork> {
+        let _ = self.team.quit();
+        if self.threads.is_own_thread() {
+            return Vec::new();
+        }
+        let _stopping = self.stopping.lock().unwrap_or_else(PoisonError::into_inner);
+        // Threads started while we join (the backlog may still call for new ones) are
+        // recorded by the time their start returns. A thread whose start is still pending
+        // has a busy worker, so the Team has not finished: wait for it to be recorded. Once
+        // the Team has finished nothing can start another thread, and the ones it had are
+        // recorded (its finishing needed their work to have run).
+        loop {
+            let finished = self.team.is_finished();
+            let batch = mem::take(&mut *self.threads.handles());
+            if batch.is_empty() {
+                if finished {
+                    break;
+                }
+                std::thread::yield_now();
+                continue;
+            }
+            for thread in batch {
+                // A pool thread's main never panics: work panics are caught around it.
+                let _ = thread.join();
+            }
+        }
+        let mut unrun = Vec::new();
+        while let Some(work) = self.team.reclaim() {
+            unrun.push(work);
+        }
+        unrun
+    }
+
+    /// Shuts the pool down and waits: returns once every accepted item has run and every
+    /// thread has returned (see [`shutdown`](Pool::shutdown)); work that could not run at
+    /// all is dropped.
+    pub fn join(self) {
+        drop(self.shutdown());
+    }
+
+    /// Whether the pool has quit: shutdown has begun.
+    pub fn is_quit(&self) -> bool {
+        self.team.is_quit()
+    }
+
+    /// The pool's counts: workers, backlog, threads, panics, sizes. Exact when the pool is
+    /// quiescent; while work moves, each count is a value it really had.
+    pub fn statistics(&self) -> PoolStatistics {
+        let team = self.team.statistics();
+        let threads = &*self.threads;
+        let policy = self.team.policy();
+        PoolStatistics {
+            idle_workers: team.idle_workers,
+            busy_workers: team.busy_workers,
+            backlogged: team.backlogged,
+            shrink_debt: team.shrink_debt,
+            threads_running: threads.running.load(Ordering::Acquire),
+            threads_started: threads.started.load(Ordering::Acquire),
+            workers_created: team.workers_created,
+            workers_retired: team.workers_retired,
+            high_water: team.high_water,
+            panics: team.failures + threads.callback_panics.load(Ordering::Acquire),
+            spawn_failures: threads.spawn_failures.load(Ordering::Acquire),
+            oldest_backlog_age: team.oldest_backlog_age,
+            min: policy.min,
+            max: policy.max,
+        }
+    }
+
+    /// A counter a callback can bump from a pool thread (see `ThreadPool`).
+    pub(crate) fn callback_panics(&self) -> CallbackPanics {
+        CallbackPanics(Arc::clone(&self.threads))
+    }
+}
+
+/// Counts panics delivered to callbacks, from any thread.
+pub(crate) struct CallbackPanics(Arc<Threads>);
+
+impl CallbackPanics {
+    pub(crate) fn count(&self) {
+        self.0.callback_panics.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Worker<BoxedWork> for Pool {
+    /// Hands boxed work to the pool (see [`execute`](Pool::execute) for closures).
+    ///
+    /// # Errors
+    /// [`SubmitError::AlreadyQuit`] after quit, carrying the work.
+    fn submit(&self, work: BoxedWork) -> Result<(), SubmitError<BoxedWork>> {
+        self.team.submit(work)
+    }
+
+    /// Begins the shutdown without waiting: new work is refused, accepted work still runs,
+    /// then the threads return. [`shutdown`](Pool::shutdown) waits for that.
+    ///
+    /// # Errors
+    /// [`AlreadyQuit`] on the second call.
+    fn quit(&self) -> Result<(), AlreadyQuit> {
+        self.team.quit()
+    }
+}
+
+impl Drop for Pool {
+    /// Shuts the pool down (see [`Pool::shutdown`]): drains the backlog and joins every
+    /// thread, dropping work that could not run. Dropped on one of its own threads, it only
+    /// begins the shutdown; the threads return on their own.
+    fn drop(&mut self) {
+        drop(self.shutdown());
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool").field("statistics", &self.statistics()).finish_non_exhaustive()
+    }
+}
+
+/// A snapshot of a [`Pool`]'s (or [`ThreadPool`](crate::ThreadPool)'s) counts.
+///
+/// `Display` gives the one-line summary `idle 2 · busy 6 · backlog 10 · threads 8`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct PoolStatistics {
+    /// Workers alive and waiting for work (Twisted's `waiters`).
+    pub idle_workers: usize,
+    /// Workers running work (Twisted's `working`).
+    pub busy_workers: usize,
+    /// Work waiting for a worker (Twisted's `q.qsize()`).
+    pub backlogged: usize,
+    /// Busy workers that will retire when they next become idle.
+    pub shrink_debt: usize,
+    /// OS threads started and not yet returned (workers, the timer, and retired workers'
+    /// threads still finishing their last item).
+    pub threads_running: usize,
+    /// OS threads started so far.
+    pub threads_started: u64,
+    /// Workers created so far (each a thread, unless its thread could not start).
+    pub workers_created: u64,
+    /// Workers retired so far (by resizing, idling out or stopping).
+    pub workers_retired: u64,
+    /// The most workers alive at once.
+    pub high_water: usize,
+    /// Panics caught in work so far: those reported to the panic hook, and those delivered
+    /// to a callback.
+    pub panics: u64,
+    /// Threads the factory could not start so far.
+    pub spawn_failures: u64,
+    /// How long the oldest backlogged item has waited (a lower bound while work takes the
+    /// fast lane); `None` when nothing waits.
+    pub oldest_backlog_age: Option<Duration>,
+    /// The minimum size.
+    pub min: usize,
+    /// The maximum size, if any.
+    pub max: Option<usize>,
+}
+
+impl PoolStatistics {
+    /// Idle plus busy workers (Twisted's `workers`).
+    pub fn workers(&self) -> usize {
+        self.idle_workers + self.busy_workers
+    }
+}
+
+impl fmt::Display for PoolStatistics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "idle {} · busy {} · backlog {} · threads {}",
+            self.idle_workers, self.busy_workers, self.backlogged, self.threads_running
+        )
+    }
+}
+
+/// Configures a [`Pool`]: how it is sized, its threads' names and stack size (or a whole
+/// thread factory), and who hears about panics and refused spawns.
+///
+/// ```
+/// use std::time::Duration;
+/// use threadteam_std::Pool;
+///
+/// // Adaptive, with a floor and a safety cap.
+/// let io = Pool::builder()
+///     .min(1)
+///     .burst(4)
+///     .growth_interval(Duration::from_millis(200))
+///     .keep_alive(Some(Duration::from_secs(30)))
+///     .max(256)
+///     .name("io")
+///     .build()
+///     .unwrap();
+/// assert_eq!(io.statistics().workers(), 1); // min is started at once
+///
+/// // Hard-capped: up to 4 threads, created at once as work arrives, kept while idle.
+/// let cpu = Pool::builder().capped(4).name("cpu").build().unwrap();
+/// assert_eq!(cpu.policy().max, Some(4));
+/// ```
+#[must_use = "a builder does nothing until it is built"]
+pub struct PoolBuilder {
+    policy: GrowthPolicy,
+    threads: StdThreadFactory,
+    spawn: Option<Spawn>,
+    limit: Option<Limit>,
+    on_panic: Option<PanicHook>,
+    on_spawn_error: Option<SpawnErrorHook>,
+}
+
+impl Default for PoolBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PoolBuilder {
+    /// The defaults of [`GrowthPolicy::new`] (min 0, growth interval 500 ms, keep-alive
+    /// 10 s, no max), with `burst` at the available parallelism (1 if unknown); threads
+    /// named `threadteam-N`; the default hooks.
+    pub fn new() -> Self {
+        let burst = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        Self {
+            policy: GrowthPolicy::new().burst(burst),
+            threads: StdThreadFactory::new(),
+            spawn: None,
+            limit: None,
+            on_panic: None,
+            on_spawn_error: None,
+        }
+    }
+
+    /// Replaces the whole policy.
+    pub fn policy(mut self, policy: GrowthPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// A hard cap of `threads`, created at once as work arrives and kept however long they
+    /// idle ([`GrowthPolicy::capped`]); `min` is kept.
+    pub fn capped(mut self, threads: usize) -> Self {
+        self.policy = GrowthPolicy::capped(threads).min(self.policy.min);
+        self
+    }
+
+    /// Threads kept however long they idle ([`GrowthPolicy::min`]); started at once.
+    pub fn min(mut self, threads: usize) -> Self {
+        self.policy = self.policy.min(threads);
+        self
+    }
+
+    /// The most threads alive at once ([`GrowthPolicy::max`]).
+    pub fn max(mut self, threads: usize) -> Self {
+        self.policy = self.policy.max(Some(threads));
+        self
+    }
+
+    /// Threads created at once when work arrives and none is idle ([`GrowthPolicy::burst`]).
+    pub fn burst(mut self, threads: usize) -> Self {
+        self.policy = self.policy.burst(threads);
+        self
+    }
+
+    /// Beyond `burst`, at most one new thread per `interval` while work waits
+    /// ([`GrowthPolicy::growth_interval`]).
+    pub fn growth_interval(mut self, interval: Duration) -> Self {
+        self.policy = self.policy.growth_interval(interval);
+        self
+    }
+
+    /// How long a thread above `min` may idle before it exits; `None`: forever
+    /// ([`GrowthPolicy::keep_alive`]).
+    pub fn keep_alive(mut self, keep_alive: Option<Duration>) -> Self {
+        self.policy = self.policy.keep_alive(keep_alive);
+        self
+    }
+
+    /// Caps the live threads by `limit()`, re-read at every attempt to create one, so the
+    /// cap can change at any time (Twisted's `pool(currentLimit, ...)`).
+    pub fn limit(mut self, limit: impl FnMut() -> usize + Send + 'static) -> Self {
+        self.limit = Some(Box::new(limit));
+        self
+    }
+
+    /// Names threads `{prefix}-N`, N counting from 1 and never repeating within the pool
+    /// (its timer thread, if it has one, is the first). Ignored with
+    /// [`thread_factory`](Self::thread_factory).
+    pub fn name(mut self, prefix: impl Into<String>) -> Self {
+        self.threads = self.threads.name_prefix(prefix);
+        self
+    }
+
+    /// Gives each thread a stack of `bytes`. Ignored with
+    /// [`thread_factory`](Self::thread_factory).
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.threads = self.threads.stack_size(bytes);
+        self
+    }
+
+    /// Starts the pool's threads through `factory` instead of a [`StdThreadFactory`] (for
+    /// instance to set thread priorities, or to inject spawn failures in tests).
+    pub fn thread_factory<F>(mut self, factory: F) -> Self
+    where
+        F: ThreadFactory<Thread = JoinHandle<()>, Error = SpawnError> + Send + Sync + 'static,
+    {
+        self.spawn = Some(Box::new(move |main| factory.start(main)));
+        self
+    }
+
+    /// Reports each panic caught in work to `hook`, on the thread the work ran on, instead
+    /// of [`default_panic_hook`]. If the hook panics, that panic is caught and the pool
+    /// carries on.
+    pub fn on_panic(mut self, hook: impl Fn(&Failure) + Send + Sync + 'static) -> Self {
+        self.on_panic = Some(Box::new(hook));
+        self
+    }
+
+    /// Reports each thread the factory could not start to `hook`, instead of
+    /// [`default_spawn_error_hook`]. The hook runs on the thread whose call asked for the
+    /// new thread (a submit, a worker's hand-back, a resize, the timer), after that call's
+    /// pass through the pool's coordinator and before the work meant for the thread goes
+    /// back to the backlog: it must not wait for the pool ([`Pool::shutdown`]), which would
+    /// wait for that work. If it panics, that panic is caught.
+    pub fn on_spawn_error(mut self, hook: impl Fn(&SpawnError) + Send + Sync + 'static) -> Self {
+        self.on_spawn_error = Some(Box::new(hook));
+        self
+    }
+
+    /// The policy as configured so far.
+    pub fn growth_policy(&self) -> GrowthPolicy {
+        self.policy
+    }
+
+    /// Starts the pool: its timer thread (if the policy paces growth or ages threads out),
+    /// then its `min` threads.
+    ///
+    /// # Errors
+    /// [`SpawnError`] if the timer thread cannot be started. Worker threads that cannot be
+    /// started are not an error: their work waits and the pool retries.
+    pub fn build(self) -> Result<Pool, SpawnError> {
+        let spawn = self.spawn.unwrap_or_else(|| {
+            let threads = self.threads;
+            Box::new(move |main| threads.start(main))
+        });
+        let threads = Arc::new(Threads {
+            handles: Mutex::new(Vec::new()),
+            running: AtomicUsize::new(0),
+            started: AtomicU64::new(0),
+            spawn_failures: AtomicU64::new(0),
+            callback_panics: AtomicU64::new(0),
+            spawn,
+            on_spawn_error: self.on_spawn_error.unwrap_or_else(|| Box::new(|error| default_spawn_error_hook(error))),
+        });
+        let on_panic: PanicHook = self.on_panic.unwrap_or_else(|| Box::new(default_panic_hook));
+        let mut team = ThreadTeamBuilder::new(Tracking(Arc::clone(&threads))).policy(self.policy).on_failure(on_panic);
+        if self.policy.needs_clock() {
+            team = team.clock(StdClock::new());
+        }
+        if let Some(limit) = self.limit {
+            team = team.limit(limit);
+        }
+        let StartedThreadTeam { team, timer: _ } = team.build()?;
+        Ok(Pool { team, threads, stopping: Mutex::new(()) })
+    }
+}
+
+impl fmt::Debug for PoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolBuilder")
+            .field("policy", &self.policy)
+            .field("threads", &self.threads)
+            .field("custom_factory", &self.spawn.is_some())
+            .field("limit", &self.limit.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 /// A Team of OS threads started through `factory`, never more than `limit()` alive at once
 /// (Twisted's `pool(currentLimit, threadFactory)`), with the std defaults:
 ///
 /// - `limit` is called at every attempt to create a worker, so the cap can change at any
 ///   time; after raising it, call [`Team::pump`](threadteam_core::Team::pump) to serve
-///   waiting work at once (otherwise the next coordinated submit or hand-back does: at
-///   least one in every [`BYPASS_BUDGET`](threadteam_core::BYPASS_BUDGET) submits);
+///   waiting work at once;
 /// - threads start lazily: on demand, or by [`Team::grow`](threadteam_core::Team::grow);
 /// - a panic in work is caught, the thread keeps serving, and the panic is counted in
 ///   [`Statistics::failures`](threadteam_core::Statistics::failures) and reported by
-///   [`default_panic_hook`] (use [`threadteam_core::pool`] for another hook);
+///   [`default_panic_hook`];
 /// - a thread the factory cannot start is reported by [`default_spawn_error_hook`]; the
-///   work stays in the backlog, runs on the workers that exist, and creation is tried
-///   again on the next coordinated submit, grow or hand-back (with none alive, the very
-///   next submit).
+///   work stays in the backlog, and creation is tried again at the next event.
 ///
-/// [`Worker::quit`](threadteam_core::Worker::quit) lets the backlog drain, then the
-/// threads return; nothing joins them (keep the handles in your `factory` if you need to,
-/// or use [`ThreadPool`](crate::ThreadPool), which does). A Team dropped without quit
-/// leaves its idle threads parked for the rest of the process.
+/// [`Worker::quit`] lets the backlog drain, then the threads return; nothing joins them
+/// (use a [`Pool`], which does, for that).
 ///
 /// ```
 /// use threadteam_core::Worker;
@@ -50,7 +658,7 @@ pub type StdPool = Pool<StdSignal, StdLock>;
 /// assert!(team.statistics().workers() <= 4);
 /// team.quit().unwrap();
 /// ```
-pub fn pool<F>(limit: impl FnMut() -> usize + Send + 'static, factory: F) -> Arc<StdPool>
+pub fn pool<F>(limit: impl FnMut() -> usize + Send + 'static, factory: F) -> Arc<StdTeam>
 where
     F: ThreadFactory + Send + Sync + 'static,
 {

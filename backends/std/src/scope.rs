@@ -22,10 +22,9 @@ use threadteam_core::{BoxedWork, TaskError, Worker};
 /// of scoped work has finished.
 ///
 /// ```
-/// use threadteam_core::{pool, StdLock};
-/// use threadteam_std::{scope, StdSignal, StdThreadFactory};
+/// use threadteam_std::{pool, scope, StdThreadFactory};
 ///
-/// let pool = pool::<StdSignal, StdLock, _>(|| 2, StdThreadFactory::new(), |_| ());
+/// let pool = pool(|| 2, StdThreadFactory::new());
 /// let mut numbers = vec![1, 2, 3, 4];
 /// let total = 10;
 /// scope(&*pool, |s| {
@@ -39,16 +38,14 @@ use threadteam_core::{BoxedWork, TaskError, Worker};
 /// Neither a handle nor a borrow of something that dies inside the scope can escape it:
 ///
 /// ```compile_fail
-/// # use threadteam_core::{pool, StdLock};
-/// # use threadteam_std::{scope, StdSignal, StdThreadFactory};
-/// # let pool = pool::<StdSignal, StdLock, _>(|| 1, StdThreadFactory::new(), |_| ());
+/// # use threadteam_std::{pool, scope, StdThreadFactory};
+/// # let pool = pool(|| 1, StdThreadFactory::new());
 /// let handle = scope(&*pool, |s| s.spawn(|| 1)); // the handle would outlive its scope
 /// ```
 ///
-/// ```compile_fail
-/// # use threadteam_core::{pool, StdLock};
-/// # use threadteam_std::{scope, StdSignal, StdThreadFactory};
-/// # let pool = pool::<StdSignal, StdLock, _>(|| 1, StdThreadFactory::new(), |_| ());
+/// ```compile_fail,E0373
+/// # use threadteam_std::{pool, scope, StdThreadFactory};
+/// # let pool = pool(|| 1, StdThreadFactory::new());
 /// scope(&*pool, |s| {
 ///     let local = vec![1];
 ///     s.spawn(|| local.len()); // `local` dies before the scope ends

@@ -1,34 +1,27 @@
-//! [`ThreadPool`]: Twisted's `twisted.python.threadpool.ThreadPool`, over a [`pool()`](crate::pool)
-//! Team.
+//! [`ThreadPool`]: Twisted's `twisted.python.threadpool.ThreadPool`, a thin layer over a
+//! [`Pool`].
 //!
-//! | ThreadPool | Team |
+//! | ThreadPool | Pool |
 //! |---|---|
-//! | the limit | `max` once started, `0` before (work waits in the backlog) |
-//! | [`start`](ThreadPool::start) | grow to `min`, then serve the backlog (up to `max`) |
-//! | [`call_in_thread`](ThreadPool::call_in_thread) | `submit` |
-//! | [`adjust_pool_size`](ThreadPool::adjust_pool_size) | `shrink(workers - max)` and/or `grow(min - workers)`, then serve the backlog |
-//! | [`stop`](ThreadPool::stop) | `quit`, join every thread, reclaim what could not run |
+//! | the sizes | a hard-capped policy: `min` kept, up to `max` created at once |
+//! | before [`start`](ThreadPool::start) | a limit of 0: work waits in the backlog |
+//! | [`start`](ThreadPool::start), [`adjust_pool_size`](ThreadPool::adjust_pool_size) | [`set_policy`](Pool::set_policy): above `max` retire, serve the backlog, grow to `min` |
+//! | [`call_in_thread`](ThreadPool::call_in_thread) | [`execute`](Pool::execute) |
+//! | [`stop`](ThreadPool::stop) | [`shutdown`](Pool::shutdown): drain, join every thread, hand back what could not run |
 
-use core::cell::Cell;
 use core::fmt;
-use core::mem;
 use core::panic::AssertUnwindSafe;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::panic;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use threadteam_core::{AlreadyQuit, BoxedWork, Failure, StdLock, SubmitError, ThreadFactory, Worker};
+use threadteam_core::{AlreadyQuit, BoxedWork, Failure, GrowthPolicy, SubmitError, ThreadFactory};
 
-use crate::report::{call_hook, default_panic_hook, default_spawn_error_hook};
-use crate::{Scope, SpawnError, StdPool, StdSignal, StdThreadFactory};
-
-type PanicHook = Box<dyn Fn(&Failure) + Send + Sync>;
-type SpawnErrorHook = Box<dyn Fn(&SpawnError) + Send + Sync>;
-type Spawn = Box<dyn Fn(BoxedWork) -> Result<JoinHandle<()>, SpawnError> + Send + Sync>;
+use crate::{Pool, PoolBuilder, PoolStatistics, Scope, SpawnError, StdTeam};
 
 /// A pool of OS threads with a minimum and a maximum size, started and stopped as a whole:
-/// the equivalent of Twisted's `twisted.python.threadpool.ThreadPool`, built on a Team.
+/// the equivalent of Twisted's `twisted.python.threadpool.ThreadPool`, over a [`Pool`].
 ///
 /// - Work submitted before [`start`](Self::start) is held, and runs once the pool starts.
 /// - Threads are created on demand, up to `max`; [`start`](Self::start) creates `min` at
@@ -38,17 +31,18 @@ type Spawn = Box<dyn Fn(BoxedWork) -> Result<JoinHandle<()>, SpawnError> + Send 
 /// - Work submitted after `stop` is refused and handed back (Twisted drops it silently).
 /// - A panic in work is caught; the thread keeps serving; the panic is counted in
 ///   [`PoolStatistics::panics`] and reported to the panic hook (by default
-///   [`default_panic_hook`]). A panicking hook does not break the pool.
-/// - A thread the OS refuses to start is counted and reported to the spawn-error hook (by
-///   default [`default_spawn_error_hook`]); the work stays queued and runs on the threads
-///   that exist, or, with none alive, creation is retried on the next submit, resize or
-///   hand-back. It is never lost: at worst `stop` hands it back.
-/// - **Dropping a pool that was not stopped stops it**: the backlog drains and every
-///   thread is joined before `drop` returns; work that could not run at all (no thread
-///   could ever be started for it) is dropped. Call [`stop`](Self::stop) to get it back.
+///   [`default_panic_hook`](crate::default_panic_hook)). A panicking hook does not break
+///   the pool.
+/// - A thread the OS refuses to start is counted and reported to the spawn-error hook; the
+///   work stays queued and runs on the threads that exist, or, with none alive, creation is
+///   retried on the next submit, resize or hand-back. It is never lost: at worst `stop`
+///   hands it back.
+/// - **Dropping a pool that was not stopped stops it**: the backlog drains and every thread
+///   is joined before `drop` returns; work that could not run at all is dropped. Call
+///   [`stop`](Self::stop) to get it back.
 ///
 /// The pool can be shared between threads (`&ThreadPool`, `Arc<ThreadPool>`); every method
-/// takes `&self`.
+/// takes `&self`. A program that needs no start/stop lifecycle uses a [`Pool`] directly.
 ///
 /// ```
 /// use threadteam_std::ThreadPool;
@@ -64,114 +58,23 @@ type Spawn = Box<dyn Fn(BoxedWork) -> Result<JoinHandle<()>, SpawnError> + Send 
 /// assert!(pool.call_in_thread(|| ()).unwrap_err().is_already_quit());
 /// ```
 pub struct ThreadPool {
-    team: Arc<StdPool>,
-    shared: Arc<Shared>,
-    /// Serialises start and resizing, so two resizes do not both grow from the same count.
+    pool: Pool,
+    sizes: Arc<Sizes>,
+    /// Serialises start and resizing, so two resizes apply in the order they were made.
     sizing: Mutex<()>,
-    /// Serialises the joining part of `stop`, so every `stop` returns after the threads
-    /// are gone, not just the first.
-    stopping: Mutex<()>,
 }
 
-/// What the pool, its limit function, its thread factory and its threads share. It never
-/// refers to the Team, so the Team (which owns the limit function) holds no cycle.
-struct Shared {
+/// The sizes and the lifecycle, shared with the pool's limit function.
+struct Sizes {
     min: AtomicUsize,
     max: AtomicUsize,
     started: AtomicBool,
     stopped: AtomicBool,
-    /// Join handles of threads that may still be running. Threads known to have returned
-    /// are pruned at each spawn, so a long-lived pool that resizes often does not grow
-    /// this without bound (Twisted #8114).
-    threads: Mutex<Vec<JoinHandle<()>>>,
-    threads_running: AtomicUsize,
-    threads_started: AtomicU64,
-    spawn_failures: AtomicU64,
-    /// Panics delivered to a `call_in_thread_with_callback` callback instead of the hook.
-    callback_panics: AtomicU64,
-    spawn: Spawn,
-    on_spawn_error: SpawnErrorHook,
 }
 
-thread_local! {
-    /// The pool (the address of its `Shared`) whose thread this is; 0 for other threads.
-    static OWNER: Cell<usize> = const { Cell::new(0) };
-}
-
-impl Shared {
-    fn id(self: &Arc<Self>) -> usize {
-        Arc::as_ptr(self) as usize
-    }
-
-    /// Whether the calling thread is one of this pool's: it must never wait for the pool's
-    /// threads, itself among them.
-    fn is_own_thread(self: &Arc<Self>) -> bool {
-        OWNER.with(Cell::get) == self.id()
-    }
-
-    fn limit(&self) -> usize {
-        if self.started.load(Ordering::Acquire) {
-            self.max.load(Ordering::Acquire)
-        } else {
-            0
-        }
-    }
-
-    fn threads(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
-        self.threads.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Counts a pool thread as running until its main function returns.
-struct Running(Arc<Shared>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.threads_running.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// The factory the Team starts workers through: it marks, counts and records the pool's
-/// threads, and reports refusals.
-struct Tracking(Arc<Shared>);
-
-impl ThreadFactory for Tracking {
-    type Thread = ();
-    type Error = SpawnError;
-
-    fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<(), SpawnError> {
-        let shared = &self.0;
-        // Counted before the thread can run, so its `Running` guard never underflows.
-        shared.threads_running.fetch_add(1, Ordering::AcqRel);
-        let running = Running(Arc::clone(shared));
-        let id = shared.id();
-        let body: BoxedWork = Box::new(move || {
-            OWNER.with(|owner| owner.set(id));
-            let _running = running;
-            main();
-        });
-        // Held across the spawn, so `stop` cannot miss the thread: the thread's work may run,
-        // and the Team finish, before the spawn returns here (the Team starts threads after
-        // its coordinator pass, not under it).
-        let mut threads = shared.threads();
-        match (shared.spawn)(body) {
-            Ok(handle) => {
-                shared.threads_started.fetch_add(1, Ordering::AcqRel);
-                // Threads that have returned need no join; dropping their handles frees
-                // them. Joining here would wait, with this lock held, for their
-                // thread-local destructors, which may want it (or the Team).
-                threads.retain(|thread| !thread.is_finished());
-                threads.push(handle);
-                Ok(())
-            }
-            Err(error) => {
-                drop(threads);
-                // `body` (with its `Running` guard) was dropped unrun: the count is undone.
-                shared.spawn_failures.fetch_add(1, Ordering::AcqRel);
-                call_hook(&*shared.on_spawn_error, &error);
-                Err(error)
-            }
-        }
+impl Sizes {
+    fn policy(&self) -> GrowthPolicy {
+        GrowthPolicy::capped(self.max.load(Ordering::Acquire)).min(self.min.load(Ordering::Acquire))
     }
 }
 
@@ -197,23 +100,23 @@ impl ThreadPool {
     /// # Errors
     /// [`AlreadyQuit`] after [`stop`](Self::stop): a pool cannot be restarted.
     pub fn start(&self) -> Result<(), AlreadyQuit> {
-        let _sizing = lock(&self.sizing);
-        if self.shared.stopped.load(Ordering::Acquire) {
+        let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.is_stopped() {
             return Err(AlreadyQuit);
         }
-        self.shared.started.store(true, Ordering::Release);
-        self.resize();
-        Ok(())
+        self.sizes.started.store(true, Ordering::Release);
+        // The backlog first: the workers made for it count towards `min`.
+        self.pool.set_policy(self.sizes.policy())
     }
 
     /// Whether [`start`](Self::start) has been called (and [`stop`](Self::stop) has not).
     pub fn is_started(&self) -> bool {
-        self.shared.started.load(Ordering::Acquire) && !self.is_stopped()
+        self.sizes.started.load(Ordering::Acquire) && !self.is_stopped()
     }
 
     /// Whether [`stop`](Self::stop) has been called.
     pub fn is_stopped(&self) -> bool {
-        self.shared.stopped.load(Ordering::Acquire)
+        self.sizes.stopped.load(Ordering::Acquire)
     }
 
     /// Runs `f` on a pool thread (after the pool starts, if it has not yet).
@@ -228,7 +131,7 @@ impl ThreadPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.team.submit(Box::new(f))
+        self.pool.execute(f)
     }
 
     /// Runs `f` on a pool thread, then, on the same thread, `on_result` with `Ok(value)`,
@@ -246,15 +149,15 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         C: FnOnce(std::thread::Result<R>) + Send + 'static,
     {
-        let shared = Arc::clone(&self.shared);
-        self.team.submit(Box::new(move || {
+        let panics = self.pool.callback_panics();
+        self.pool.execute(move || {
             let result = panic::catch_unwind(AssertUnwindSafe(f));
             if result.is_err() {
-                shared.callback_panics.fetch_add(1, Ordering::AcqRel);
+                panics.count();
             }
-            drop(shared);
+            drop(panics);
             on_result(result);
-        }))
+        })
     }
 
     /// Runs `f` on a pool thread and returns a handle to its result: a [`Future`] that any
@@ -283,7 +186,7 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        self.team.spawn(f)
+        self.pool.spawn(f)
     }
 
     /// Runs `f` with a [`Scope`] whose work may borrow from the caller, on this pool's
@@ -295,14 +198,14 @@ impl ThreadPool {
     /// resumed once all scoped work has finished.
     pub fn scope<'env, F, R>(&'env self, f: F) -> R
     where
-        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env, StdPool>) -> R,
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env, StdTeam>) -> R,
     {
-        crate::scope(&*self.team, f)
+        self.pool.scope(f)
     }
 
-    /// Sets the sizes. If the pool is started, it grows to `min` threads now, and retires
-    /// threads above `max`: idle ones at once, busy ones when they finish their work and
-    /// the backlog is empty. A raised `max` serves waiting work at once. Before
+    /// Sets the sizes. If the pool is started, it retires threads above `max` (idle ones at
+    /// once, busy ones when they finish their work and the backlog is empty), serves
+    /// waiting work under the new `max`, and grows to `min` threads. Before
     /// [`start`](Self::start) or after [`stop`](Self::stop) it only records the sizes
     /// (Twisted #7011).
     ///
@@ -310,32 +213,12 @@ impl ThreadPool {
     /// If `min > max`.
     pub fn adjust_pool_size(&self, min: usize, max: usize) {
         assert!(min <= max, "threadteam: the minimum pool size ({min}) is greater than the maximum ({max})");
-        let _sizing = lock(&self.sizing);
-        self.shared.min.store(min, Ordering::Release);
-        self.shared.max.store(max, Ordering::Release);
+        let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        self.sizes.min.store(min, Ordering::Release);
+        self.sizes.max.store(max, Ordering::Release);
         if self.is_started() {
-            self.resize();
-        }
-    }
-
-    /// Brings the number of workers between `min` and `max`, serving the backlog.
-    /// Errors mean a concurrent `stop` quit the Team: nothing more to do.
-    fn resize(&self) {
-        let min = self.shared.min.load(Ordering::Acquire);
-        let max = self.shared.max.load(Ordering::Acquire);
-        // Busy workers already doomed by shrink debt do not count as staying.
-        let staying = |s: threadteam_core::Statistics| s.workers() - s.shrink_debt;
-        let now = staying(self.team.statistics());
-        if now > max {
-            let _ = self.team.shrink(Some(now - max));
-        }
-        // The backlog first: the workers made for it count towards `min`. (A grow first
-        // would make `min` workers and then more for the backlog: with `min` 3 and 5
-        // waiting items, 7 threads where Twisted starts 5.)
-        let _ = self.team.pump();
-        let now = staying(self.team.statistics());
-        if now < min {
-            let _ = self.team.grow(min - now);
+            // An error means a concurrent `stop` quit the pool: nothing more to do.
+            let _ = self.pool.set_policy(self.sizes.policy());
         }
     }
 
@@ -352,67 +235,18 @@ impl ThreadPool {
     ///
     /// Like Twisted's, `stop` waits for running work: it blocks as long as some work does.
     pub fn stop(&self) -> Vec<BoxedWork> {
-        if self.shared.is_own_thread() {
-            self.begin_stop();
-            return Vec::new();
-        }
-        let _stopping = lock(&self.stopping);
-        self.begin_stop();
-        // Threads started while we join (the backlog may still call for new ones) are
-        // recorded by the time their start returns. A thread whose start is still pending
-        // has a busy worker, so the Team has not finished: wait for it to be recorded. Once
-        // the Team has finished nothing can start another thread, and the ones it had are
-        // recorded (its finishing needed their work to have run).
-        loop {
-            let finished = self.team.is_finished();
-            let batch = mem::take(&mut *self.shared.threads());
-            if batch.is_empty() {
-                if finished {
-                    break;
-                }
-                std::thread::yield_now();
-                continue;
-            }
-            for thread in batch {
-                // A pool thread's main never panics: work panics are caught around it.
-                let _ = thread.join();
-            }
-        }
-        debug_assert!(self.team.is_finished(), "every thread has returned, so the Team has finished");
-        let mut unrun = Vec::new();
-        while let Some(work) = self.team.reclaim() {
-            unrun.push(work);
-        }
-        unrun
+        self.sizes.stopped.store(true, Ordering::Release);
+        // The limit stays as it is while stopping, so the backlog drains at full speed.
+        self.pool.shutdown()
     }
 
-    fn begin_stop(&self) {
-        if !self.shared.stopped.swap(true, Ordering::AcqRel) {
-            // The limit stays at `max` while stopping, so the backlog drains at full speed
-            // and a spawn that failed earlier is retried for it.
-            let _ = self.team.quit();
-        }
-    }
-
-    /// The pool's counts: workers, backlog, threads, panics. Exact when the pool is
+    /// The pool's counts: workers, backlog, threads, panics, sizes. Exact when the pool is
     /// quiescent; while work moves, each count is a value it really had.
     pub fn statistics(&self) -> PoolStatistics {
-        let team = self.team.statistics();
-        let shared = &*self.shared;
-        PoolStatistics {
-            idle_workers: team.idle_workers,
-            busy_workers: team.busy_workers,
-            backlogged: team.backlogged,
-            shrink_debt: team.shrink_debt,
-            threads_running: shared.threads_running.load(Ordering::Acquire),
-            threads_started: shared.threads_started.load(Ordering::Acquire),
-            workers_retired: team.workers_retired,
-            high_water: team.high_water,
-            panics: team.failures + shared.callback_panics.load(Ordering::Acquire),
-            spawn_failures: shared.spawn_failures.load(Ordering::Acquire),
-            min: shared.min.load(Ordering::Acquire),
-            max: shared.max.load(Ordering::Acquire),
-        }
+        let mut stats = self.pool.statistics();
+        stats.min = self.sizes.min.load(Ordering::Acquire);
+        stats.max = Some(self.sizes.max.load(Ordering::Acquire));
+        stats
     }
 }
 
@@ -435,61 +269,6 @@ impl fmt::Debug for ThreadPool {
     }
 }
 
-fn lock(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A snapshot of a [`ThreadPool`]'s counts.
-///
-/// `Display` gives the one-line summary `idle 2 · busy 6 · backlog 10 · threads 8`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct PoolStatistics {
-    /// Workers alive and waiting for work (Twisted's `waiters`).
-    pub idle_workers: usize,
-    /// Workers running work (Twisted's `working`).
-    pub busy_workers: usize,
-    /// Work waiting for a worker (Twisted's `q.qsize()`).
-    pub backlogged: usize,
-    /// Busy workers that will retire when they next become idle.
-    pub shrink_debt: usize,
-    /// OS threads started and not yet returned, including retired workers' threads still
-    /// finishing their last item.
-    pub threads_running: usize,
-    /// OS threads started so far.
-    pub threads_started: u64,
-    /// Workers retired so far (by resizing or stopping).
-    pub workers_retired: u64,
-    /// The most workers alive at once.
-    pub high_water: usize,
-    /// Panics caught in work so far: those reported to the panic hook, and those delivered
-    /// to a callback.
-    pub panics: u64,
-    /// Threads the factory could not start so far.
-    pub spawn_failures: u64,
-    /// The minimum size.
-    pub min: usize,
-    /// The maximum size.
-    pub max: usize,
-}
-
-impl PoolStatistics {
-    /// Idle plus busy workers (Twisted's `workers`).
-    pub fn workers(&self) -> usize {
-        self.idle_workers + self.busy_workers
-    }
-}
-
-impl fmt::Display for PoolStatistics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "idle {} · busy {} · backlog {} · threads {}",
-            self.idle_workers, self.busy_workers, self.backlogged, self.threads_running
-        )
-    }
-}
-
 /// Configures a [`ThreadPool`]: sizes, thread names and stack size (or a whole thread
 /// factory), and the panic and spawn-error hooks.
 ///
@@ -507,13 +286,11 @@ impl fmt::Display for PoolStatistics {
 /// pool.call_in_thread(|| assert!(std::thread::current().name().unwrap().starts_with("io-"))).unwrap();
 /// pool.stop();
 /// ```
+#[must_use = "a builder does nothing until it is built"]
 pub struct ThreadPoolBuilder {
     min: usize,
     max: usize,
-    threads: StdThreadFactory,
-    spawn: Option<Spawn>,
-    on_panic: Option<PanicHook>,
-    on_spawn_error: Option<SpawnErrorHook>,
+    pool: PoolBuilder,
 }
 
 impl Default for ThreadPoolBuilder {
@@ -526,18 +303,16 @@ impl ThreadPoolBuilder {
     /// Twisted's defaults: at least 5 and at most 20 threads, named `threadteam-N`, with
     /// the platform's stack size and the default hooks.
     pub fn new() -> Self {
-        Self { min: 5, max: 20, threads: StdThreadFactory::new(), spawn: None, on_panic: None, on_spawn_error: None }
+        Self { min: 5, max: 20, pool: PoolBuilder::new() }
     }
 
     /// The number of threads [`start`](ThreadPool::start) creates and the pool keeps.
-    #[must_use]
     pub fn min(mut self, min: usize) -> Self {
         self.min = min;
         self
     }
 
     /// The most threads the pool runs at once.
-    #[must_use]
     pub fn max(mut self, max: usize) -> Self {
         self.max = max;
         self
@@ -545,50 +320,46 @@ impl ThreadPoolBuilder {
 
     /// Names the threads `{name}-N`, N counting from 1 and never repeating within the
     /// pool. Ignored with [`thread_factory`](Self::thread_factory).
-    #[must_use]
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.threads = self.threads.name_prefix(name);
+        self.pool = self.pool.name(name);
         self
     }
 
     /// Gives each thread a stack of `bytes`. Ignored with
     /// [`thread_factory`](Self::thread_factory).
-    #[must_use]
     pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.threads = self.threads.stack_size(bytes);
+        self.pool = self.pool.stack_size(bytes);
         self
     }
 
-    /// Starts the pool's threads through `factory` instead of a [`StdThreadFactory`]
-    /// (for instance to set thread priorities, or to inject spawn failures in tests).
-    #[must_use]
+    /// Starts the pool's threads through `factory` instead of a
+    /// [`StdThreadFactory`](crate::StdThreadFactory) (for instance to set thread
+    /// priorities, or to inject spawn failures in tests).
     pub fn thread_factory<F>(mut self, factory: F) -> Self
     where
         F: ThreadFactory<Thread = JoinHandle<()>, Error = SpawnError> + Send + Sync + 'static,
     {
-        self.spawn = Some(Box::new(move |main| factory.start(main)));
+        self.pool = self.pool.thread_factory(factory);
         self
     }
 
     /// Reports each panic caught in work to `hook`, on the thread the work ran on, instead
-    /// of [`default_panic_hook`]. If the hook panics, that panic is caught and the pool
-    /// carries on.
-    #[must_use]
+    /// of [`default_panic_hook`](crate::default_panic_hook). If the hook panics, that panic
+    /// is caught and the pool carries on.
     pub fn on_panic(mut self, hook: impl Fn(&Failure) + Send + Sync + 'static) -> Self {
-        self.on_panic = Some(Box::new(hook));
+        self.pool = self.pool.on_panic(hook);
         self
     }
 
     /// Reports each thread the factory could not start to `hook`, instead of
-    /// [`default_spawn_error_hook`]. The hook runs on the thread whose call asked for the
-    /// new thread (a submit, a worker's hand-back, [`start`](ThreadPool::start) or a
-    /// resize), after that call's pass through the pool's coordinator and before the work
-    /// meant for the thread goes back to the backlog: it must not call
-    /// [`stop`](ThreadPool::stop), which would wait for that work. If it panics, that
-    /// panic is caught.
-    #[must_use]
+    /// [`default_spawn_error_hook`](crate::default_spawn_error_hook). The hook runs on the
+    /// thread whose call asked for the new thread (a submit, a worker's hand-back,
+    /// [`start`](ThreadPool::start) or a resize), after that call's pass through the pool's
+    /// coordinator and before the work meant for the thread goes back to the backlog: it
+    /// must not call [`stop`](ThreadPool::stop), which would wait for that work. If it
+    /// panics, that panic is caught.
     pub fn on_spawn_error(mut self, hook: impl Fn(&SpawnError) + Send + Sync + 'static) -> Self {
-        self.on_spawn_error = Some(Box::new(hook));
+        self.pool = self.pool.on_spawn_error(hook);
         self
     }
 
@@ -603,30 +374,21 @@ impl ThreadPoolBuilder {
             self.min,
             self.max
         );
-        let spawn = self.spawn.unwrap_or_else(|| {
-            let threads = self.threads;
-            Box::new(move |main| threads.start(main))
-        });
-        let shared = Arc::new(Shared {
+        let sizes = Arc::new(Sizes {
             min: AtomicUsize::new(self.min),
             max: AtomicUsize::new(self.max),
             started: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
-            threads: Mutex::new(Vec::new()),
-            threads_running: AtomicUsize::new(0),
-            threads_started: AtomicU64::new(0),
-            spawn_failures: AtomicU64::new(0),
-            callback_panics: AtomicU64::new(0),
-            spawn,
-            on_spawn_error: self.on_spawn_error.unwrap_or_else(|| Box::new(|error| default_spawn_error_hook(error))),
         });
         let limit = {
-            let shared = Arc::clone(&shared);
-            move || shared.limit()
+            let sizes = Arc::clone(&sizes);
+            // Nothing before `start`: work waits in the backlog.
+            move || if sizes.started.load(Ordering::Acquire) { usize::MAX } else { 0 }
         };
-        let on_panic: PanicHook = self.on_panic.unwrap_or_else(|| Box::new(default_panic_hook));
-        let team = threadteam_core::pool::<StdSignal, StdLock, _>(limit, Tracking(Arc::clone(&shared)), on_panic);
-        ThreadPool { team, shared, sizing: Mutex::new(()), stopping: Mutex::new(()) }
+        // A capped policy needs no timer, so building starts no thread and cannot fail.
+        let pool = self.pool.policy(sizes.policy()).limit(limit).build();
+        let pool = pool.unwrap_or_else(|e| unreachable!("a capped pool starts no thread when built: {e}"));
+        ThreadPool { pool, sizes, sizing: Mutex::new(()) }
     }
 }
 
@@ -635,8 +397,7 @@ impl fmt::Debug for ThreadPoolBuilder {
         f.debug_struct("ThreadPoolBuilder")
             .field("min", &self.min)
             .field("max", &self.max)
-            .field("threads", &self.threads)
-            .field("custom_factory", &self.spawn.is_some())
-            .finish_non_exhaustive()
+            .field("pool", &self.pool)
+            .finish()
     }
 }

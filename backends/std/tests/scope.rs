@@ -8,7 +8,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 
 use threadteam_core::{
-    BoxedWork, Coordinate, Growable, Job, LockWorker, Statistics, StdLock, TaskError, Team, ThreadWorker, Worker,
+    BoxedWork, Coordinate, Growable, Job, LockWorker, Statistics, StdLock, TaskError, Team, TeamBuilder, ThreadWorker,
+    Worker,
 };
 use threadteam_std::{scope, StdSignal, StdThreadFactory};
 
@@ -35,7 +36,7 @@ impl Threads {
             started.lock().unwrap().push(thread);
             Some(worker)
         });
-        let team = Team::with_failure_hook(LockWorker::new(StdLock::default()), create, |_| ());
+        let team = TeamBuilder::new(create).coordinator(LockWorker::new(StdLock::default())).on_failure(|_| ()).build();
         Self { team, threads }
     }
 }

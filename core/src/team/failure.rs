@@ -59,7 +59,10 @@ impl fmt::Display for Failure {
 pub(crate) enum Hook {
     /// With `std`: a line on stderr, like an uncaught thread panic's. Otherwise nothing.
     Default,
+    /// Without an allocator: a function.
+    #[cfg(not(feature = "alloc"))]
     Fn(fn(&Failure)),
+    /// With one: any closure.
     #[cfg(feature = "alloc")]
     Boxed(alloc::boxed::Box<dyn Fn(&Failure) + Send + Sync>),
 }
@@ -74,6 +77,7 @@ impl Hook {
                 #[cfg(not(feature = "std"))]
                 let _ = failure;
             }
+            #[cfg(not(feature = "alloc"))]
             Hook::Fn(f) => f(failure),
             #[cfg(feature = "alloc")]
             Hook::Boxed(f) => f(failure),

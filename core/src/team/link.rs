@@ -45,7 +45,7 @@ pub(crate) trait TeamLink<W>: Send + Sync {
 pub(crate) enum Link<W: 'static> {
     Static(&'static dyn TeamLink<W>),
     #[cfg(feature = "alloc")]
-    Shared(alloc::sync::Arc<dyn TeamLink<W>>),
+    Arc(alloc::sync::Arc<dyn TeamLink<W>>),
 }
 
 impl<W> Link<W> {
@@ -53,7 +53,7 @@ impl<W> Link<W> {
         match self {
             Link::Static(team) => *team,
             #[cfg(feature = "alloc")]
-            Link::Shared(team) => &**team,
+            Link::Arc(team) => &**team,
         }
     }
 }
@@ -63,7 +63,7 @@ impl<W> Clone for Link<W> {
         match self {
             Link::Static(team) => Link::Static(*team),
             #[cfg(feature = "alloc")]
-            Link::Shared(team) => Link::Shared(alloc::sync::Arc::clone(team)),
+            Link::Arc(team) => Link::Arc(alloc::sync::Arc::clone(team)),
         }
     }
 }
@@ -81,7 +81,7 @@ impl<W> SelfLink<W> {
         match self {
             SelfLink::Static(team) => Some(Link::Static(*team)),
             #[cfg(feature = "alloc")]
-            SelfLink::Weak(team) => team.upgrade().map(Link::Shared),
+            SelfLink::Weak(team) => team.upgrade().map(Link::Arc),
         }
     }
 

@@ -24,12 +24,12 @@
 //! keep-alive), plus, optionally, a limit function re-read at every creation (Twisted's
 //! `pool(currentLimit, ...)`). A hard cap is the policy that creates at once up to its `max`
 //! and keeps idle workers forever; it needs no clock. A policy that paces growth beyond
-//! `burst` or ages idle workers out needs one ([`Pacing`]): creation in **pump** is then
+//! `burst` or ages idle workers out needs one ([`TeamBuilder::clock`]): creation in **pump** is then
 //! paced (an explicit `grow` and work left at quit only respect its `max`), idle workers and
 //! backlogged items carry time stamps from the [`Clock`], and after every
 //! event the Team publishes its [next deadline](Team::next_deadline) for a timer.
 //!
-//! The thread pools ([`pool()`](crate::pool()), [`adaptive_pool()`](crate::adaptive_pool()))
+//! The thread pools ([`ThreadTeamBuilder`](crate::ThreadTeamBuilder), [`pool()`](crate::pool()))
 //! create workers unstarted and start their threads after the pass that created them, on
 //! the thread that ran it, outside the coordinator: starting a thread is slow, and every
 //! hand-back waits for the coordinator. Until its thread starts, such a worker counts as
@@ -58,6 +58,7 @@
 //! - New work joins the back of the backlog, so it never overtakes older work.
 //! - Shrink debt never exceeds the number of busy workers; `grow` cancels debt first.
 
+mod builder;
 pub mod bypass;
 mod event;
 mod failure;
@@ -68,13 +69,13 @@ mod stats;
 use core::fmt;
 use core::time::Duration;
 
-use crate::policy::{LimitFn, Shared};
+use crate::policy::{LimitFn, StaticOrArc};
 use crate::sync::{AtomicUsize, Claim, Ordering, Section};
 use crate::{
-    AlreadyQuit, Clock, ExclusiveWorker, GrowthPolicy, Lane, Pacing, Queue, Quit, Signal, Storage, SubmitError, Work,
-    Worker,
+    AlreadyQuit, Clock, ExclusiveWorker, GrowthPolicy, Lane, Queue, Quit, Signal, Storage, SubmitError, Work, Worker,
 };
 
+pub use builder::{CallerLock, DefaultLock, TeamBuilder};
 use bypass::{Bypass, Gate};
 use event::{Effects, Event};
 pub use failure::Failure;
@@ -110,7 +111,7 @@ impl<W> Backlogged<W> {
 }
 
 /// What belongs to whoever runs the coordinator's pass (see [`Claim`]).
-struct Core<W, Wk, F, S: Storage<W, Wk>> {
+struct PassState<W, Wk, F, S: Storage<W, Wk>> {
     state: TeamState<W, Wk, S>,
     /// The coordinated queue: the backlog behind the fast lane.
     plain: S::Backlog,
@@ -132,17 +133,17 @@ struct Core<W, Wk, F, S: Storage<W, Wk>> {
 ///   means "no worker now" and leaves work in the backlog;
 /// - `S`: the [`Storage`]: [`Fixed`](crate::Fixed) capacities or [`Growable`](crate::Growable).
 ///
-/// A Team is shared: [`Team::new`] returns an `Arc` (with `alloc`); without an allocator,
-/// [`Team::new_static`] places it in a [`TeamSlot`]. See the [module documentation](self)
+/// A Team is made by a [`TeamBuilder`]: shared in an `Arc` (with `alloc`), or placed in a
+/// static [`TeamSlot`] without an allocator. See the [module documentation](self)
 /// for the state machine.
 ///
 /// ```
-/// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, Team, Worker};
+/// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder, Worker};
 /// use std::sync::{Arc, Mutex};
 ///
 /// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
 /// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
-/// let team = Team::new(coordinator, move |_stats: &_| Some(worker.clone()));
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).coordinator(coordinator).build();
 ///
 /// let log = Arc::new(Mutex::new(Vec::new()));
 /// let l = log.clone();
@@ -160,7 +161,7 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     quit: Quit,
     coordinator: C,
     /// The state, owned by whoever runs the coordinator's pass (see [`Claim`]).
-    core: Claim<Core<W, Wk, F, S>>,
+    pass: Claim<PassState<W, Wk, F, S>>,
     published: Published,
     /// Work accepted but not yet dispatched, when the backlog has a fixed capacity: room
     /// is reserved at submit so the coordinator never meets a full backlog.
@@ -170,19 +171,20 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     hook: Hook,
     link: spin::Once<SelfLink<W>>,
     /// The clock of a policy that needs one (pacing, keep-alive).
-    clock: Option<Shared<dyn Clock>>,
+    clock: Option<StaticOrArc<dyn Clock>>,
     /// The timer to wake when the deadline moves earlier, the Team finishes or is dropped.
-    wake: Option<Shared<dyn Signal>>,
+    wake: Option<StaticOrArc<dyn Signal>>,
     timing: Section<Timing>,
     /// The head of the backlog, for work that goes around the coordinator.
     bypass: Bypass<S::Lane>,
     /// Starts the threads of workers created unstarted, after the pass that created them.
     #[cfg(feature = "alloc")]
-    launcher: Option<alloc::sync::Arc<dyn crate::launch::Launch>>,
+    launcher: Option<alloc::sync::Arc<dyn crate::pool::Launch>>,
 }
 
 /// A place for a Team that lives forever, for programs without an allocator:
-/// `static TEAM: TeamSlot<MyTeam> = TeamSlot::new();` then [`Team::new_static`].
+/// `static TEAM: TeamSlot<MyTeam> = TeamSlot::new();` then
+/// [`TeamBuilder::build_static`].
 pub struct TeamSlot<T>(spin::Once<T>);
 
 impl<T> TeamSlot<T> {
@@ -209,24 +211,13 @@ impl<T> fmt::Debug for TeamSlot<T> {
     }
 }
 
-/// How a Team is configured, whatever its constructor.
+/// How a Team is configured (by its [`TeamBuilder`]).
 struct Config {
     hook: Hook,
     policy: GrowthPolicy,
-    clock: Option<Shared<dyn Clock>>,
-    wake: Option<Shared<dyn Signal>>,
+    clock: Option<StaticOrArc<dyn Clock>>,
+    wake: Option<StaticOrArc<dyn Signal>>,
     limit: Option<LimitFn>,
-}
-
-impl Config {
-    fn unpaced(hook: Hook) -> Self {
-        Self { hook, policy: GrowthPolicy::unbounded(), clock: None, wake: None, limit: None }
-    }
-
-    fn paced(hook: Hook, pacing: Pacing) -> Self {
-        let Pacing { policy, clock, wake } = pacing;
-        Self { hook, policy, clock: Some(clock), wake, limit: None }
-    }
 }
 
 impl<W, Wk, C, F, S> Team<W, Wk, C, F, S>
@@ -254,7 +245,7 @@ where
             bypass: Bypass::new(fast),
             quit: Quit::new(),
             coordinator,
-            core: Claim::new(Core {
+            pass: Claim::new(PassState {
                 state: TeamState::new(policy),
                 plain,
                 create_worker,
@@ -274,6 +265,10 @@ where
         }
     }
 
+    /// Places the Team `build` makes in `slot`.
+    ///
+    /// # Panics
+    /// If `slot` already holds a Team.
     fn place(slot: &'static TeamSlot<Self>, build: impl FnOnce() -> Self) -> &'static Self {
         let mut fresh = false;
         let team = slot.0.call_once(|| {
@@ -283,38 +278,6 @@ where
         assert!(fresh, "TeamSlot already holds a Team");
         team.link.call_once(|| SelfLink::Static(team));
         team
-    }
-
-    /// A Team placed in `slot` for the rest of the program: no allocator needed.
-    /// `hook` hears about failed work (`None`: the default, see [`Team::with_failure_hook`]).
-    ///
-    /// # Panics
-    /// If `slot` already holds a Team.
-    pub fn new_static(
-        slot: &'static TeamSlot<Self>,
-        coordinator: C,
-        create_worker: F,
-        hook: Option<fn(&Failure)>,
-    ) -> &'static Self {
-        Self::place(slot, || {
-            Self::build(coordinator, create_worker, Config::unpaced(hook.map_or(Hook::Default, Hook::Fn)))
-        })
-    }
-
-    /// Like [`Team::new_static`], for a Team that follows a growth policy (see [`Pacing`]).
-    ///
-    /// # Panics
-    /// If `slot` already holds a Team.
-    pub fn new_static_paced(
-        slot: &'static TeamSlot<Self>,
-        coordinator: C,
-        create_worker: F,
-        hook: Option<fn(&Failure)>,
-        pacing: Pacing,
-    ) -> &'static Self {
-        Self::place(slot, || {
-            Self::build(coordinator, create_worker, Config::paced(hook.map_or(Hook::Default, Hook::Fn), pacing))
-        })
     }
 
     /// The counts as last published by the coordinator, plus the fast lane's items as of
@@ -433,15 +396,15 @@ where
         if !self.is_finished() {
             return None;
         }
-        self.outside(|core| {
-            if !core.state.is_finished() {
+        self.outside(|owned| {
+            if !owned.state.is_finished() {
                 return None;
             }
             // The lane's items are older than the coordinated queue's.
-            let work = self.bypass.landing().or_else(|| Queue::pop_front(&mut core.plain).map(|item| item.work));
+            let work = self.bypass.landing().or_else(|| Queue::pop_front(&mut owned.plain).map(|item| item.work));
             if work.is_some() {
                 self.unreserve();
-                self.published.store(&core.state.statistics(Queue::len(&core.plain)));
+                self.published.store(&owned.state.statistics(Queue::len(&owned.plain)));
             }
             work
         })
@@ -460,12 +423,12 @@ where
         if let Some(work) = self.bypass.remove_first(&mut matches) {
             return Some(work);
         }
-        self.outside(|core| {
-            let work = core.plain.remove_first(|item| matches(&item.work)).map(|item| item.work);
+        self.outside(|owned| {
+            let work = owned.plain.remove_first(|item| matches(&item.work)).map(|item| item.work);
             if work.is_some() {
                 self.unreserve();
                 let now = self.now();
-                let Core { state, plain, gate, .. } = core;
+                let PassState { state, plain, gate, .. } = owned;
                 self.publish(state, &mut self.bypass.waiting(plain, now), gate, now);
             }
             work
@@ -479,10 +442,10 @@ where
     /// otherwise (a coordinator that has quit, declines here, or runs events elsewhere) by
     /// entering the state directly. `None` when the state is in use and this call cannot
     /// wait for it (see [`Claim`]).
-    fn outside<R>(&self, f: impl FnOnce(&mut Core<W, Wk, F, S>) -> R) -> Option<R> {
-        match self.coordinator.run_now(f, |f| self.core.enter(f)) {
+    fn outside<R>(&self, f: impl FnOnce(&mut PassState<W, Wk, F, S>) -> R) -> Option<R> {
+        match self.coordinator.run_now(f, |f| self.pass.enter(f)) {
             Ok(result) => result,
-            Err(f) => self.core.enter(f),
+            Err(f) => self.pass.enter(f),
         }
     }
 
@@ -569,12 +532,12 @@ where
     /// the caller waits for the answer (the coordinator runs the event on its thread).
     /// Returns whether a handed-back worker stays busy to take an item landing in the lane.
     fn apply(&self, event: Event<W>, link: Option<&Link<W>>, inline: bool) -> bool {
-        let passed = self.core.enter(|core| {
-            let Core { state, plain, create_worker, limit, gate } = core;
+        let passed = self.pass.enter(|owned| {
+            let PassState { state, plain, create_worker, limit, gate } = owned;
             state.begin_event(event.may_change_capacity());
             let now = self.now();
             let mut waiting = self.bypass.waiting(plain, now);
-            let mut fx = Fx { team: self, link, create_worker, limit, now };
+            let mut fx = PassEffects { team: self, link, create_worker, limit, now };
             let mut kept = false;
             match event {
                 Event::Submit(work) => {
@@ -632,66 +595,6 @@ where
     C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
     F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
 {
-    /// A Team over `coordinator` that makes workers with `create_worker`. It starts with no
-    /// worker: they are created on demand or by [`grow`](Team::grow).
-    pub fn new(coordinator: C, create_worker: F) -> alloc::sync::Arc<Self> {
-        Self::arc(Self::build(coordinator, create_worker, Config::unpaced(Hook::Default)))
-    }
-
-    /// Like [`Team::new`], reporting failed work to `hook` instead of stderr. The hook runs
-    /// on the worker's thread; if it panics, the panic is caught and the Team carries on.
-    pub fn with_failure_hook(
-        coordinator: C,
-        create_worker: F,
-        hook: impl Fn(&Failure) + Send + Sync + 'static,
-    ) -> alloc::sync::Arc<Self> {
-        let hook = Hook::Boxed(alloc::boxed::Box::new(hook));
-        Self::arc(Self::build(coordinator, create_worker, Config::unpaced(hook)))
-    }
-
-    /// A Team that grows and shrinks by a [`GrowthPolicy`] (see [`Pacing`]): `create_worker`
-    /// is only asked for a worker when the policy allows one. Something must call
-    /// [`tick`](Team::tick) at each [`next_deadline`](Team::next_deadline) for keep-alive
-    /// and paced growth to happen without other events; `adaptive_pool` runs such a timer.
-    /// Failed work is reported to `hook`, as with [`Team::with_failure_hook`].
-    pub fn paced(
-        coordinator: C,
-        create_worker: F,
-        hook: impl Fn(&Failure) + Send + Sync + 'static,
-        pacing: Pacing,
-    ) -> alloc::sync::Arc<Self> {
-        let hook = Hook::Boxed(alloc::boxed::Box::new(hook));
-        Self::arc(Self::build(coordinator, create_worker, Config::paced(hook, pacing)))
-    }
-
-    /// A Team whose `create_worker` makes workers unstarted and leaves their threads to
-    /// `launcher`: the thread that ran the pass starts them once it is out of the
-    /// coordinator, and a start that fails hands its work back (see [`crate::launch`]).
-    /// `limit`, if any, caps the live workers, re-read at every creation.
-    ///
-    /// # Panics
-    /// If the coordinator does not run events in the caller: a pass that a coordinator ran
-    /// on its own thread would have nobody to start its workers' threads after it.
-    pub(crate) fn launching(
-        coordinator: C,
-        create_worker: F,
-        hook: impl Fn(&Failure) + Send + Sync + 'static,
-        pacing: Option<Pacing>,
-        limit: Option<LimitFn>,
-        launcher: alloc::sync::Arc<dyn crate::launch::Launch>,
-    ) -> alloc::sync::Arc<Self> {
-        assert!(coordinator.runs_in_caller(), "a launching Team needs an inline coordinator");
-        let hook = Hook::Boxed(alloc::boxed::Box::new(hook));
-        let mut config = match pacing {
-            Some(pacing) => Config::paced(hook, pacing),
-            None => Config::unpaced(hook),
-        };
-        config.limit = limit;
-        let mut team = Self::build(coordinator, create_worker, config);
-        team.launcher = Some(launcher);
-        Self::arc(team)
-    }
-
     fn arc(team: Self) -> alloc::sync::Arc<Self> {
         let team = alloc::sync::Arc::new(team);
         let weak: alloc::sync::Weak<dyn TeamLink<W>> = alloc::sync::Arc::downgrade(&team) as _;
@@ -723,7 +626,7 @@ impl<W: 'static, Wk, C, F, S: Storage<W, Wk>> Team<W, Wk, C, F, S> {
 }
 
 /// The effects of a transition, as a Team performs them.
-struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
+struct PassEffects<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     team: &'a Team<W, Wk, C, F, S>,
     /// Borrowed from the item being coordinated, if any; otherwise made on dispatch, so an
     /// event that dispatches nothing costs no reference-count traffic.
@@ -733,7 +636,7 @@ struct Fx<'a, W: 'static, Wk, C, F, S: Storage<W, Wk>> {
     now: Option<Duration>,
 }
 
-impl<W: 'static, Wk, C, F, S> Effects<W, Wk> for Fx<'_, W, Wk, C, F, S>
+impl<W: 'static, Wk, C, F, S> Effects<W, Wk> for PassEffects<'_, W, Wk, C, F, S>
 where
     Wk: Worker<Job<W>>,
     C: ExclusiveWorker<Coordinate<W>>,
@@ -794,6 +697,8 @@ where
 {
     fn apply(&self, event: Event<W>, link: &Link<W>) {
         Team::apply(self, event, Some(link), false);
+        // The thread that ran the pass starts what it left unstarted, as `send` does.
+        self.launch_pending();
     }
 
     fn hand_back(&self, id: WorkerId, link: &Link<W>) -> bool {

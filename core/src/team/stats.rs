@@ -33,7 +33,7 @@ pub struct Statistics {
     /// and is counted here only if the handle was dropped first.
     pub failures: u64,
     /// How long the oldest backlogged item has waited; `None` when the backlog is empty or
-    /// the Team has no clock (only a [paced](crate::Pacing) Team has one). With the fast
+    /// the Team has no clock (only one whose policy needs a clock has one). With the fast
     /// lane in use it is a lower bound, to within a quarter growth interval (see
     /// [`bypass`](crate::team::bypass)).
     pub oldest_backlog_age: Option<Duration>,

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use threadteam_core::{
     create_memory_worker, BoxedWork, Coordinate, Failure, Growable, Job, MemoryWorker, Perform, Statistics, Team,
-    Worker,
+    TeamBuilder, Worker,
 };
 
 pub type Wk = Arc<MemoryWorker<Job<BoxedWork>>>;
@@ -44,12 +44,15 @@ impl Harness {
         });
         let failures: Arc<Mutex<Vec<String>>> = Arc::default();
         let f = failures.clone();
-        let team = Team::with_failure_hook(coordinator, create, move |failure: &Failure| {
-            f.lock().unwrap().push(failure.message().unwrap_or("?").to_owned());
-            if panicking_hook {
-                panic!("the failure hook itself panics");
-            }
-        });
+        let team = TeamBuilder::new(create)
+            .coordinator(coordinator)
+            .on_failure(move |failure: &Failure| {
+                f.lock().unwrap().push(failure.message().unwrap_or("?").to_owned());
+                if panicking_hook {
+                    panic!("the failure hook itself panics");
+                }
+            })
+            .build();
         Self { team, coordinator: perform, workers, limit, failures }
     }
 

@@ -61,6 +61,7 @@ pub use ring::Ring;
 
 use super::state::Waiting;
 use super::Backlogged;
+#[cfg(feature = "std")]
 use crate::sync::Section;
 use crate::Queue;
 
@@ -74,7 +75,7 @@ pub(crate) struct Bypass<L> {
     /// Whether the lane is used: the storage has one and the coordinator runs events in the
     /// caller (so none is ever left queued behind the lane).
     enabled: bool,
-    marks: Section<ClockMarks>,
+    marks: Dating,
 }
 
 /// The coordinator's record of the gate (it alone opens and closes it), kept with the
@@ -87,7 +88,7 @@ pub(crate) struct Gate {
 
 impl<L: Default> Bypass<L> {
     pub(crate) fn new(enabled: bool) -> Self {
-        Self { lane: L::default(), enabled, marks: Section::new(ClockMarks::new()) }
+        Self { lane: L::default(), enabled, marks: Dating::new() }
     }
 }
 
@@ -222,7 +223,7 @@ impl<L> Bypass<L> {
             self.lane.open();
             gate.open = true;
             if let Some((now, interval)) = paced {
-                self.marks.with(|marks| marks.record(&self.lane, now, interval / 4));
+                self.marks.record(&self.lane, now, interval / 4);
             }
         } else {
             self.close::<W>(gate);
@@ -235,7 +236,7 @@ impl<L> Bypass<L> {
         if !(self.enabled && gate.open) {
             return None;
         }
-        self.marks.with(|marks| marks.latest()).and_then(|at| at.checked_add(interval / 4))
+        self.marks.latest().and_then(|at| at.checked_add(interval / 4))
     }
 
     /// When the oldest lane item was submitted, at the latest: the first clock reading
@@ -248,7 +249,7 @@ impl<L> Bypass<L> {
         if !self.enabled || self.lane.len() == 0 {
             return None;
         }
-        self.marks.with(|marks| marks.bound(&self.lane)).or(now)
+        self.marks.bound(&self.lane).or(now)
     }
 }
 
@@ -305,17 +306,65 @@ impl<W, L: Lane<W>, Q: Queue<Backlogged<W>>> Waiting<W> for Chain<'_, L, Q> {
     }
 }
 
+/// Clock readings paired with lane marks. Only where a lane can exist (with `std`): without
+/// it there is nothing to date, and firmware pays nothing for it.
+#[cfg(feature = "std")]
+struct Dating(Section<ClockMarks>);
+
+#[cfg(feature = "std")]
+impl Dating {
+    fn new() -> Self {
+        Self(Section::new(ClockMarks::new()))
+    }
+
+    fn record<W>(&self, lane: &impl Lane<W>, now: Duration, spacing: Duration) {
+        self.0.with(|marks| marks.record(lane, now, spacing));
+    }
+
+    fn latest(&self) -> Option<Duration> {
+        self.0.with(|marks| marks.latest())
+    }
+
+    fn bound<W>(&self, lane: &impl Lane<W>) -> Option<Duration> {
+        self.0.with(|marks| marks.bound(lane))
+    }
+}
+
+/// Without `std` there is no lane, so nothing is ever recorded.
+#[cfg(not(feature = "std"))]
+struct Dating;
+
+#[cfg(not(feature = "std"))]
+impl Dating {
+    fn new() -> Self {
+        Self
+    }
+
+    fn record<W>(&self, _lane: &impl Lane<W>, _now: Duration, _spacing: Duration) {}
+
+    fn latest(&self) -> Option<Duration> {
+        None
+    }
+
+    fn bound<W>(&self, _lane: &impl Lane<W>) -> Option<Duration> {
+        None
+    }
+}
+
 /// How many clock readings a paced Team keeps paired with lane marks.
+#[cfg(feature = "std")]
 const MARKS: usize = 8;
 
 /// Clock readings paired with marks of the lane, oldest first: every item before a mark was
 /// submitted before its reading.
+#[cfg(feature = "std")]
 pub(crate) struct ClockMarks {
     marks: [(usize, Duration); MARKS],
     first: usize,
     len: usize,
 }
 
+#[cfg(feature = "std")]
 impl ClockMarks {
     const fn new() -> Self {
         Self { marks: [(0, Duration::ZERO); MARKS], first: 0, len: 0 }
@@ -326,15 +375,20 @@ impl ClockMarks {
     }
 
     /// Pairs `now` with the lane's mark, unless the last pair is younger than `spacing`.
-    /// Pairs the head has passed are dropped first (they bound nothing any more); if all
-    /// places are taken, the older pairs are kept (they bound the oldest items).
+    /// Pairs the head has passed are dropped first (they bound nothing any more). If all
+    /// places are taken, the newest pair is replaced: the older ones date the oldest items,
+    /// and the items between the last two pairs are dated later than they could be (never
+    /// earlier), which only makes their worker come later.
     fn record<W>(&mut self, lane: &impl Lane<W>, now: Duration, spacing: Duration) {
         while self.len > 0 && !lane.head_before(self.get(0).0) {
             self.first = (self.first + 1) % MARKS;
             self.len -= 1;
         }
-        if self.len == MARKS || self.latest().is_some_and(|at| now.saturating_sub(at) < spacing) {
+        if self.latest().is_some_and(|at| now.saturating_sub(at) < spacing) {
             return;
+        }
+        if self.len == MARKS {
+            self.len -= 1;
         }
         self.marks[(self.first + self.len) % MARKS] = (lane.mark(), now);
         self.len += 1;

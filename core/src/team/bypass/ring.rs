@@ -42,7 +42,7 @@ use alloc::boxed::Box;
 use core::fmt;
 
 use super::{Lane, BYPASS_BUDGET};
-use crate::sync::{backoff, AtomicUsize, Once, Ordering, Retry, Section};
+use crate::sync::{backoff, model_size, AtomicUsize, Once, Ordering, Retry, Section, MODELLED};
 
 /// The Team's gate, in the tail word.
 const OPEN: usize = 1;
@@ -57,31 +57,15 @@ const SEGMENT_MASK: usize = ((1 << SEGMENT_BITS) - 1) << SEGMENT_SHIFT;
 const POSITION_SHIFT: u32 = SEGMENT_SHIFT + SEGMENT_BITS;
 const POSITIONS: usize = usize::MAX >> POSITION_SHIFT;
 
-/// Places in the first segment; each next one has twice as many.
-#[cfg(not(any(threadteam_loom, miri)))]
-pub(super) const FIRST: usize = 1024;
+/// Places in the first segment; each next one has twice as many. (Under loom a tiny chain
+/// that still wraps and grows; under Miri the same shape as normally, several segments of
+/// several chunks, a thousand times smaller.)
+pub(super) const FIRST: usize = model_size(1024, 2, 4);
 /// How many segments the chain may have: the newest one holds a million places.
-#[cfg(not(any(threadteam_loom, miri)))]
-pub(super) const SEGMENTS: usize = 11;
+pub(super) const SEGMENTS: usize = model_size(11, 2, 8);
 /// A segment's slots are allocated this many at a time (256 KiB with boxed work), as its
 /// first lap reaches them.
-#[cfg(not(any(threadteam_loom, miri)))]
-const CHUNK: usize = 8192;
-/// Under loom every slot is a modelled object: a tiny chain that still wraps and grows.
-#[cfg(threadteam_loom)]
-pub(super) const FIRST: usize = 2;
-#[cfg(threadteam_loom)]
-pub(super) const SEGMENTS: usize = 2;
-#[cfg(threadteam_loom)]
-const CHUNK: usize = 2;
-/// Under Miri every access is interpreted: the same shape (several segments, several
-/// chunks per segment), a thousand times smaller.
-#[cfg(all(miri, not(threadteam_loom)))]
-pub(super) const FIRST: usize = 4;
-#[cfg(all(miri, not(threadteam_loom)))]
-pub(super) const SEGMENTS: usize = 8;
-#[cfg(all(miri, not(threadteam_loom)))]
-const CHUNK: usize = 16;
+const CHUNK: usize = model_size(8192, 2, 16);
 
 const _: () = assert!(SEGMENTS < 1 << SEGMENT_BITS && FIRST.is_power_of_two() && CHUNK.is_power_of_two());
 
@@ -135,7 +119,7 @@ impl<T> Segment<T> {
         let chunk_shift = capacity.min(CHUNK).trailing_zeros();
         let chunks = (0..capacity >> chunk_shift).map(|_| Once::new()).collect();
         let segment = Self { start, capacity, chunk_shift, chunks };
-        if cfg!(threadteam_loom) {
+        if MODELLED {
             // A model must never wait for a `Once` (loom cannot see it): allocate up front.
             for c in 0..segment.chunks.len() {
                 segment.chunk(c);

@@ -10,7 +10,8 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
 use threadteam_core::{
-    Coordinate, CriticalSectionLock, Fixed, FnWork, Job, LockWorker, MemoryWorker, Statistics, Team, TeamSlot, Worker,
+    Coordinate, CriticalSectionLock, Fixed, FnWork, Job, LockWorker, MemoryWorker, Statistics, Team, TeamBuilder,
+    TeamSlot, Worker,
 };
 use threadteam_firmware::{finish, BOARD};
 
@@ -35,7 +36,9 @@ fn count(n: usize) {
 
 #[entry]
 fn main() -> ! {
-    let team = Team::new_static(&SLOT, LockWorker::new(CriticalSectionLock::new()), create as fn(&_) -> _, None);
+    let team = TeamBuilder::new(create as fn(&_) -> _)
+        .coordinator(LockWorker::with_queue(CriticalSectionLock::new(), heapless::Deque::new()))
+        .build_static(&SLOT);
     for n in 1..=3 {
         let _ = team.submit(FnWork::new(count, n));
     }

@@ -24,7 +24,7 @@ use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
 use threadteam_core::{
     Coordinate, CriticalSectionLock, Fixed, FnWork, Job, LockWorker, MemoryWorker, Statistics, SubmitError, Team,
-    TeamSlot, Worker,
+    TeamBuilder, TeamSlot, Worker,
 };
 use threadteam_firmware::{finish, BOARD};
 
@@ -200,7 +200,9 @@ fn perform_round() -> usize {
 #[entry]
 fn main() -> ! {
     let Some(peripherals) = cortex_m::Peripherals::take() else { finish(false) };
-    let team = Team::new_static(&SLOT, LockWorker::new(CriticalSectionLock::new()), create as fn(&_) -> _, None);
+    let team = TeamBuilder::new(create as fn(&_) -> _)
+        .coordinator(LockWorker::with_queue(CriticalSectionLock::new(), heapless::Deque::new()))
+        .build_static(&SLOT);
 
     let mut syst = peripherals.SYST;
     syst.set_clock_source(SystClkSource::Core);

@@ -29,7 +29,7 @@ fn item(n: usize) {
 
 #[cfg(not(feature = "alloc"))]
 mod pool {
-    use threadteam_core::{Coordinate, Fixed, FnWork, Job, LockWorker, Statistics, Team, TeamSlot};
+    use threadteam_core::{Coordinate, Fixed, FnWork, Job, LockWorker, Statistics, Team, TeamBuilder, TeamSlot};
     use threadteam_freertos::{FreeRtosLock, TaskWorker};
 
     type Wk = &'static TaskWorker<Job<FnWork>, 1>;
@@ -44,7 +44,9 @@ mod pool {
     }
 
     pub fn new() -> &'static Pool {
-        Team::new_static(&SLOT, LockWorker::new(FreeRtosLock::new()), create as fn(&Statistics) -> Option<Wk>, None)
+        TeamBuilder::new(create as fn(&Statistics) -> Option<Wk>)
+            .coordinator(LockWorker::with_queue(FreeRtosLock::new(), heapless::Deque::new()))
+            .build_static(&SLOT)
     }
 
     pub fn work(n: usize) -> FnWork {
@@ -92,7 +94,7 @@ fn run(_: usize) {
 
 #[entry]
 fn main() -> ! {
-    // 4 KiB: `Team::new_static` builds the Team (1 KiB here) on this task's stack before it
+    // 4 KiB: `build_static` builds the Team (1 KiB here) on this task's stack before it
     // moves it into its slot, on top of the submit path and the formatting of the last line.
     static MAIN: TaskWorker<FnWork, 1, 1024> = TaskWorker::new();
     MAIN.start("main", 2).unwrap().submit(FnWork::new(run, 0)).unwrap();

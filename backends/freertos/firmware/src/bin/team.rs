@@ -23,7 +23,7 @@ use core::time::Duration;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
 use threadteam_core::{
-    Clock, Coordinate, Fixed, FnWork, GrowthPolicy, Job, LockWorker, Pacing, RawLock, Signal, Statistics, Team,
+    Clock, Coordinate, Fixed, FnWork, GrowthPolicy, Job, LockWorker, RawLock, Signal, Statistics, Team, TeamBuilder,
     TeamSlot, Worker,
 };
 use threadteam_freertos::{kernel, FreeRtosClock, FreeRtosLock, FreeRtosSignal, SpawnError, TaskWorker};
@@ -54,6 +54,10 @@ static WORKERS: [WorkerTask; 24] = [const { TaskWorker::new() }; 24];
 static WORKER_SCENARIO: [AtomicU8; 24] = [const { AtomicU8::new(0) }; 24];
 static SCENARIO: AtomicU8 = AtomicU8::new(0);
 const SCENARIOS: [&str; 4] = ["-", "lock_coordinator", "task_coordinator", "paced"];
+
+fn new_lock_coordinator() -> LockCoordinator {
+    LockWorker::with_queue(FreeRtosLock::new(), heapless::Deque::new())
+}
 
 /// `create_worker`: the next unused static worker, started at priority 1.
 fn create(stats: &Statistics) -> Option<Wk> {
@@ -164,7 +168,7 @@ fn lock_isr() {
 }
 
 fn lock_coordinator() {
-    let team = Team::new_static(&LOCK_TEAM, LockWorker::new(FreeRtosLock::new()), create as Create, None);
+    let team = TeamBuilder::new(create as Create).coordinator(new_lock_coordinator()).build_static(&LOCK_TEAM);
     let base = settled();
 
     team.grow(3).unwrap();
@@ -296,7 +300,7 @@ fn task_coordinator() {
     let base = settled();
     in_task("waiter", TOP, signal_waiter, 0);
     let coordinator = COORDINATOR.start("coordinator", HIGH).unwrap();
-    let team = Team::new_static(&TASK_TEAM, coordinator, create as Create, None);
+    let team = TeamBuilder::new(create as Create).coordinator(coordinator).build_static(&TASK_TEAM);
     timer::start(task_isr);
     in_task("feeder", MID, task_feed, 0);
     let all_ran = wait_until(EVENTUALLY, || {
@@ -396,9 +400,12 @@ fn paced() {
         .growth_interval(Duration::from_millis(u64::from(INTERVAL_MS)))
         .keep_alive(Some(Duration::from_millis(u64::from(KEEP_ALIVE_MS))))
         .max(Some(LIMIT));
-    let pacing = Pacing::new(policy, &CLOCK).wake_static(&TIMER);
-    let team =
-        Team::new_static_paced(&PACED, LockWorker::new(FreeRtosLock::new()), create_paced as Create, None, pacing);
+    let team = TeamBuilder::new(create_paced as Create)
+        .coordinator(new_lock_coordinator())
+        .policy(policy)
+        .clock(&CLOCK)
+        .timer(&TIMER)
+        .build_static(&PACED);
     in_task("pacer", HIGH, pace, 0);
     let t0 = kernel::tick_count();
     for _ in 0..SLOW_ITEMS {

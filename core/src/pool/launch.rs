@@ -11,9 +11,10 @@
 
 use alloc::collections::VecDeque;
 
+use super::thread_worker::Starter;
+use super::ThreadWorker;
 use crate::sync::{AtomicUsize, Ordering, Section};
-use crate::thread_worker::Starter;
-use crate::{Job, Signal, ThreadFactory, ThreadWorker, Work};
+use crate::{Job, Signal, ThreadFactory, Work};
 
 /// What a Team calls after each coordinator pass: start whatever the pass left unstarted.
 pub(crate) trait Launch: Send + Sync {

@@ -25,9 +25,9 @@ pub struct ThreadWorker<T, S: Signal> {
 }
 
 /// What the handles share; its drop (the last handle's) quits the worker. The thread holds
-/// only `Shared`, so it does not keep itself alive.
+/// only `Mailbox`, so it does not keep itself alive.
 struct Handle<T, S: Signal> {
-    shared: Arc<Shared<T, S>>,
+    shared: Arc<Mailbox<T, S>>,
 }
 
 impl<T, S: Signal> Drop for Handle<T, S> {
@@ -36,7 +36,9 @@ impl<T, S: Signal> Drop for Handle<T, S> {
     }
 }
 
-struct Shared<T, S> {
+/// What a worker's handles and its thread share: the inbox and the signal the thread
+/// sleeps on.
+struct Mailbox<T, S> {
     inbox: Section<Inbox<T>>,
     signal: S,
 }
@@ -64,7 +66,7 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
     /// starts the thread. A Team creates its thread workers this way so that the (slow)
     /// start happens after its coordinator pass, not inside it.
     pub(crate) fn unstarted(signal: S) -> (Self, Starter<T, S>) {
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Mailbox {
             inbox: Section::new(Inbox { items: VecDeque::new(), parked: false, quit: false }),
             signal,
         });
@@ -75,7 +77,7 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
 
 /// Starts the thread of a worker made by [`ThreadWorker::unstarted`].
 pub(crate) struct Starter<T, S> {
-    shared: Arc<Shared<T, S>>,
+    shared: Arc<Mailbox<T, S>>,
 }
 
 /// A thread that could not be started, and the work its worker had been given.
@@ -106,14 +108,10 @@ impl<T: Work + Send + 'static, S: Signal + 'static> Starter<T, S> {
 /// next submitter a wake-up (a system call on std); under load the next item usually
 /// arrives within microseconds, so a short spin-then-yield avoids most of them, and an
 /// idle thread still parks almost at once.
-#[cfg(not(threadteam_loom))]
-const CHECKS_BEFORE_PARKING: u32 = 10;
-/// Under loom one re-check still explores both the spin and the park.
-#[cfg(threadteam_loom)]
-const CHECKS_BEFORE_PARKING: u32 = 1;
+const CHECKS_BEFORE_PARKING: u32 = crate::sync::patience(10);
 
 /// The thread's loop: run items in order, sleep when there are none, return after quit.
-fn serve<T: Work, S: Signal>(shared: &Shared<T, S>) {
+fn serve<T: Work, S: Signal>(shared: &Mailbox<T, S>) {
     let mut checks = 0;
     loop {
         let next = shared.inbox.with(|inbox| match inbox.items.pop_front() {
@@ -160,7 +158,7 @@ impl<T, S: Signal> ThreadWorker<T, S> {
     }
 }
 
-fn quit<T, S: Signal>(shared: &Shared<T, S>) -> Result<(), AlreadyQuit> {
+fn quit<T, S: Signal>(shared: &Mailbox<T, S>) -> Result<(), AlreadyQuit> {
     let wake = shared.inbox.with(|inbox| {
         if inbox.quit {
             return Err(AlreadyQuit);

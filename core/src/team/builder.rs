@@ -1,0 +1,262 @@
+//! [`TeamBuilder`]: the one way to make a [`Team`].
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use super::failure::Hook;
+use super::{Config, Coordinate, Failure, Job, Statistics, Team, TeamSlot};
+use crate::policy::{LimitFn, StaticOrArc};
+use crate::{Clock, ExclusiveWorker, GrowthPolicy, LockWorker, Signal, Storage, Work, Worker};
+
+/// The lock a Team's coordinator takes by default: [`StdLock`](crate::StdLock) with `std`,
+/// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
+#[cfg(feature = "std")]
+pub type DefaultLock = crate::StdLock;
+/// The lock a Team's coordinator takes by default: [`StdLock`](crate::StdLock) with `std`,
+/// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
+#[cfg(not(feature = "std"))]
+pub type DefaultLock = crate::CriticalSectionLock;
+
+/// The coordinator a Team gets unless told otherwise: the caller's lock. Each event runs in
+/// the thread that caused it (a submit, a hand-back), under [`DefaultLock`], as Twisted's
+/// `pool()` does when it is given no reactor.
+pub type CallerLock<W> = LockWorker<Coordinate<W>, DefaultLock>;
+
+/// Builds a [`Team`]: its workers (`create_worker`), its coordinator, how it is sized
+/// ([`GrowthPolicy`], a limit function), the clock and timer of a policy that needs them,
+/// and who hears about failed work. Then [`build`](TeamBuilder::build) (an `Arc`, with
+/// `alloc`) or [`build_static`](TeamBuilder::build_static) (a [`TeamSlot`], no allocator).
+///
+/// `create_worker` is called in the coordinator with the current statistics, whenever the
+/// policy and the limit allow a new worker; `None` means "no worker now" and leaves work in
+/// the backlog until capacity may have changed.
+///
+/// Deterministic tests coordinate on a memory worker and perform every step:
+///
+/// ```
+/// use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder, Worker};
+///
+/// let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
+/// let (worker, work) = create_memory_worker::<Job<BoxedWork>>();
+/// let team = TeamBuilder::new(move |_| Some(worker.clone())).coordinator(coordinator).build();
+///
+/// team.submit(Box::new(|| println!("hello"))).unwrap();
+/// coordinate.perform(); // dispatch: a worker is created and gets the item
+/// work.perform(); // it runs, and asks to be handed back
+/// coordinate.perform(); // the hand-back
+/// assert_eq!(team.statistics().idle_workers, 1);
+/// ```
+///
+/// Without an allocator, the Team lives in a static [`TeamSlot`]:
+///
+/// ```
+/// use threadteam_core::{CallerLock, Fixed, FnWork, Job, MemoryWorker, Statistics, Team, TeamBuilder, TeamSlot, Worker};
+///
+/// type Inbox = MemoryWorker<Job<FnWork>, heapless::Deque<Job<FnWork>, 1>>;
+/// type Tiny = Team<FnWork, &'static Inbox, CallerLock<FnWork>, fn(&Statistics) -> Option<&'static Inbox>, Fixed<4, 1>>;
+/// static WORKER: Inbox = MemoryWorker::with_queue(heapless::Deque::new());
+/// static SLOT: TeamSlot<Tiny> = TeamSlot::new();
+///
+/// fn create(stats: &Statistics) -> Option<&'static Inbox> {
+///     (stats.workers_created == 0).then_some(&WORKER)
+/// }
+/// fn blink(times: usize) { assert_eq!(times, 3) }
+///
+/// let team = TeamBuilder::new(create as fn(&Statistics) -> Option<&'static Inbox>).build_static(&SLOT);
+/// team.submit(FnWork::new(blink, 3)).unwrap();
+/// assert!(WORKER.perform()); // the item ran; its hand-back was coordinated at once
+/// assert_eq!(team.statistics().idle_workers, 1);
+/// ```
+#[must_use = "a builder does nothing until it is built"]
+pub struct TeamBuilder<W: 'static, Wk, F, C = CallerLock<W>> {
+    create_worker: F,
+    coordinator: C,
+    policy: GrowthPolicy,
+    clock: Option<StaticOrArc<dyn Clock>>,
+    timer: Option<StaticOrArc<dyn Signal>>,
+    limit: Option<LimitFn>,
+    hook: Hook,
+    _types: PhantomData<fn(W) -> Wk>,
+}
+
+impl<W, Wk, F> TeamBuilder<W, Wk, F>
+where
+    W: Work + Send + 'static,
+    Wk: Worker<Job<W>> + Send + 'static,
+    F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
+{
+    /// A Team whose workers come from `create_worker`, coordinated under the caller's lock
+    /// ([`CallerLock`]), with no cap and no pacing ([`GrowthPolicy::unbounded`]), failures
+    /// reported to stderr (with `std`; without it nothing can fail).
+    pub fn new(create_worker: F) -> Self {
+        Self {
+            create_worker,
+            coordinator: LockWorker::new(DefaultLock::default()),
+            policy: GrowthPolicy::unbounded(),
+            clock: None,
+            timer: None,
+            limit: None,
+            hook: Hook::Default,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<W, Wk, F, C> TeamBuilder<W, Wk, F, C>
+where
+    W: Work + Send + 'static,
+    Wk: Worker<Job<W>> + Send + 'static,
+    F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
+    C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
+{
+    /// Coordinates the Team on `coordinator` instead of the caller's lock: any
+    /// [`ExclusiveWorker`] of [`Coordinate`] events, such as a
+    /// [`MemoryWorker`](crate::MemoryWorker) a test performs, a `LockWorker` over another
+    /// lock, or a worker with a thread (or RTOS task) of its own that stands for an event
+    /// loop (Twisted's `pool(..., reactor)`). Only a coordinator that runs events in the
+    /// caller lets work take the [fast lane](super::bypass).
+    pub fn coordinator<C2>(self, coordinator: C2) -> TeamBuilder<W, Wk, F, C2>
+    where
+        C2: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
+    {
+        TeamBuilder {
+            create_worker: self.create_worker,
+            coordinator,
+            policy: self.policy,
+            clock: self.clock,
+            timer: self.timer,
+            limit: self.limit,
+            hook: self.hook,
+            _types: PhantomData,
+        }
+    }
+
+    /// Sizes the Team by `policy` (see [`GrowthPolicy`]): `min`, `max`, `burst`, growth
+    /// interval, keep-alive. A policy that paces growth or ages idle workers out needs a
+    /// [`clock`](TeamBuilder::clock), and a timer that calls [`Team::tick`] at each
+    /// [`Team::next_deadline`].
+    pub fn policy(mut self, policy: GrowthPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The clock of a policy that needs one, living forever (no allocator needed).
+    pub fn clock(mut self, clock: &'static dyn Clock) -> Self {
+        self.clock = Some(StaticOrArc::Static(clock));
+        self
+    }
+
+    /// The clock of a policy that needs one, shared.
+    #[cfg(feature = "alloc")]
+    pub fn shared_clock(mut self, clock: alloc::sync::Arc<dyn Clock>) -> Self {
+        self.clock = Some(StaticOrArc::Arc(clock));
+        self
+    }
+
+    /// The timer's signal: notified when the Team's [deadline](Team::next_deadline) moves
+    /// earlier, when it finishes quitting, and when it is dropped.
+    pub fn timer(mut self, timer: &'static dyn Signal) -> Self {
+        self.timer = Some(StaticOrArc::Static(timer));
+        self
+    }
+
+    /// Like [`timer`](TeamBuilder::timer), with a shared signal.
+    #[cfg(feature = "alloc")]
+    pub fn shared_timer(mut self, timer: alloc::sync::Arc<dyn Signal>) -> Self {
+        self.timer = Some(StaticOrArc::Arc(timer));
+        self
+    }
+
+    /// Caps the live workers by `limit()`, re-read at every attempt to create one, so the
+    /// cap can change at any time (Twisted's `pool(currentLimit, ...)`); after raising it,
+    /// [`Team::pump`] serves waiting work at once. It applies on top of the policy's `max`.
+    #[cfg(feature = "alloc")]
+    pub fn limit(mut self, limit: impl FnMut() -> usize + Send + 'static) -> Self {
+        self.limit = Some(alloc::boxed::Box::new(limit));
+        self
+    }
+
+    /// Caps the live workers by `limit()`, re-read at every attempt to create one, so the
+    /// cap can change at any time (Twisted's `pool(currentLimit, ...)`); after raising it,
+    /// [`Team::pump`] serves waiting work at once. It applies on top of the policy's `max`.
+    #[cfg(not(feature = "alloc"))]
+    pub fn limit(mut self, limit: fn() -> usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Reports failed work (a caught panic, with `std`) to `hook` instead of stderr. It runs
+    /// on the worker's thread; if it panics, the panic is caught and the Team carries on.
+    #[cfg(feature = "alloc")]
+    pub fn on_failure(mut self, hook: impl Fn(&Failure) + Send + Sync + 'static) -> Self {
+        self.hook = Hook::Boxed(alloc::boxed::Box::new(hook));
+        self
+    }
+
+    /// Reports failed work to `hook` instead of the default. (Without `std` a panic does not
+    /// unwind, so nothing is ever reported.)
+    #[cfg(not(feature = "alloc"))]
+    pub fn on_failure(mut self, hook: fn(&Failure)) -> Self {
+        self.hook = Hook::Fn(hook);
+        self
+    }
+
+    fn config(self) -> (C, F, Config) {
+        let config =
+            Config { hook: self.hook, policy: self.policy, clock: self.clock, wake: self.timer, limit: self.limit };
+        (self.coordinator, self.create_worker, config)
+    }
+
+    /// The Team, in a static [`TeamSlot`] for the rest of the program: no allocator
+    /// needed. Its storage (`S`) is the slot's: [`Fixed`](crate::Fixed) capacities, a full
+    /// backlog handing work back.
+    ///
+    /// # Panics
+    /// If `slot` already holds a Team, or the policy needs a clock and none was given.
+    pub fn build_static<S>(self, slot: &'static TeamSlot<Team<W, Wk, C, F, S>>) -> &'static Team<W, Wk, C, F, S>
+    where
+        S: Storage<W, Wk> + 'static,
+        S::Backlog: Send,
+        S::Slots: Send,
+        S::Ids: Send,
+        S::Lane: Send + Sync,
+    {
+        let (coordinator, create_worker, config) = self.config();
+        Team::place(slot, || Team::build(coordinator, create_worker, config))
+    }
+
+    /// The Team, shared, with [`Growable`](crate::Growable) storage.
+    ///
+    /// # Panics
+    /// If the policy needs a clock and none was given.
+    #[cfg(feature = "alloc")]
+    pub fn build(self) -> alloc::sync::Arc<Team<W, Wk, C, F, crate::Growable>> {
+        let (coordinator, create_worker, config) = self.config();
+        Team::arc(Team::build(coordinator, create_worker, config))
+    }
+
+    /// Like [`build`](TeamBuilder::build), leaving the threads of workers made unstarted to
+    /// `launcher`, which the thread that ran each pass calls after it (see the `pool` module).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn build_launching(
+        self,
+        launcher: alloc::sync::Arc<dyn crate::pool::Launch>,
+    ) -> alloc::sync::Arc<Team<W, Wk, C, F, crate::Growable>> {
+        let (coordinator, create_worker, config) = self.config();
+        let mut team = Team::build(coordinator, create_worker, config);
+        team.launcher = Some(launcher);
+        Team::arc(team)
+    }
+}
+
+impl<W, Wk, F, C: fmt::Debug> fmt::Debug for TeamBuilder<W, Wk, F, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TeamBuilder")
+            .field("coordinator", &self.coordinator)
+            .field("policy", &self.policy)
+            .field("clock", &self.clock.is_some())
+            .field("timer", &self.timer.is_some())
+            .field("limit", &self.limit.is_some())
+            .finish_non_exhaustive()
+    }
+}
