@@ -97,7 +97,7 @@ pub use std_lock::StdLock;
 mod std_lock {
     use core::fmt;
 
-    use crate::sync::Claim;
+    use crate::sync::HolderAwareMutex;
 
     /// A [`RawLock`](super::RawLock) over `std::sync::Mutex` that knows whether the calling
     /// thread holds it.
@@ -106,15 +106,13 @@ mod std_lock {
     /// priority may share it. Poisoning is ignored: a panic in work run under the lock does
     /// not make the lock unusable.
     pub struct StdLock {
-        /// Which thread is inside is kept by a token no other thread can ever have (not a
-        /// thread-local's address, which a new thread may inherit from an exited one).
-        held: Claim<()>,
+        mutex: HolderAwareMutex,
     }
 
     impl StdLock {
         /// An unlocked lock.
         pub fn new() -> Self {
-            Self { held: Claim::new(()) }
+            Self { mutex: HolderAwareMutex::new() }
         }
     }
 
@@ -133,7 +131,7 @@ mod std_lock {
     impl super::RawLock for StdLock {
         fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
             let mut state = Some(state);
-            match self.held.enter(|()| f(state.take().expect("the state is given to f once"))) {
+            match self.mutex.with(|| f(state.take().expect("the state is given to f once"))) {
                 Some(result) => Ok(result),
                 // Re-entrant: `f` never ran, so the state is still here.
                 None => Err(state.take().expect("f did not run")),
