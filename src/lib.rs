@@ -79,3 +79,18 @@ pub use threadteam_core::*;
 #[doc(hidden)]
 #[cfg(feature = "std")]
 pub use threadteam_std::*;
+
+/// The FreeRTOS backend (feature `freertos`): [`threadteam_freertos`], re-exported whole.
+///
+/// ```no_run
+/// use threadteam::freertos::{kernel, TaskWorker};
+/// use threadteam::workers::FnWork;
+/// use threadteam::Worker;
+///
+/// static MAIN: TaskWorker<FnWork, 1> = TaskWorker::new();
+/// fn app(_: usize) { /* build Teams, submit work */ }
+/// MAIN.start("main", 2).unwrap().submit(FnWork::new(app, 0)).unwrap();
+/// kernel::start_scheduler();
+/// ```
+#[cfg(feature = "freertos")]
+pub use threadteam_freertos as freertos;

@@ -19,6 +19,7 @@
 /// between tasks is fine, a spin lock is not.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // the host's critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::{CriticalSectionLock, RawLock};
 ///
@@ -119,7 +120,7 @@ pub use std_lock::StdLock;
 mod std_lock {
     use core::fmt;
 
-    use crate::sync::Claim;
+    use crate::sync::HolderAwareMutex;
 
     /// A [`RawLock`](super::RawLock) over `std::sync::Mutex` that knows whether the calling
     /// thread holds it.
@@ -140,9 +141,7 @@ mod std_lock {
     /// assert_eq!(lock.with((), |()| lock.with(3, |n| n)), Ok(Err(3))); // re-entry refused
     /// ```
     pub struct StdLock {
-        /// Which thread is inside is kept by a token no other thread can ever have (not a
-        /// thread-local's address, which a new thread may inherit from an exited one).
-        held: Claim<()>,
+        mutex: HolderAwareMutex,
     }
 
     impl StdLock {
@@ -156,7 +155,7 @@ mod std_lock {
         /// assert_eq!(lock.with("state", |s| s.len()), Ok(5));
         /// ```
         pub fn new() -> Self {
-            Self { held: Claim::new(()) }
+            Self { mutex: HolderAwareMutex::new() }
         }
     }
 
@@ -175,7 +174,7 @@ mod std_lock {
     impl super::RawLock for StdLock {
         fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
             let mut state = Some(state);
-            match self.held.enter(|()| f(state.take().expect("the state is given to f once"))) {
+            match self.mutex.with(|| f(state.take().expect("the state is given to f once"))) {
                 Some(result) => Ok(result),
                 // Re-entrant: `f` never ran, so the state is still here.
                 None => Err(state.take().expect("f did not run")),

@@ -40,6 +40,7 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// (Twisted silently drops them).
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // the host's critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::CriticalSectionLock;
 /// use threadteam::workers::LockWorker;
@@ -117,8 +118,16 @@ impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
 
 impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     /// Runs deferred work, oldest first, until none is left. Only the lock's holder calls
-    /// this.
+    /// this. Nearly always nothing was deferred: one load, inline.
+    #[inline]
     fn drain_deferred(&self) {
+        if self.queued.load(Ordering::Acquire) != 0 {
+            self.drain_deferred_items();
+        }
+    }
+
+    #[cold]
+    fn drain_deferred_items(&self) {
         while self.queued.load(Ordering::Acquire) != 0 {
             // Popped in the section, run outside it.
             let Some(item) = self.deferred.with(|queue| queue.pop_front()) else { break };

@@ -13,8 +13,8 @@
 //!   code. Without `std` it is a `critical_section::Mutex`: on a single core, interrupts are
 //!   off while it is held, so nothing that could want it can run meanwhile (a multi-core
 //!   implementation only ever waits for a holder that is running on another core). With
-//!   `std` it is a std `Mutex`, which blocks in the kernel instead of spinning, so even
-//!   threads at real-time priorities cannot starve its holder.
+//!   `std` it is one compare-and-swap when free; a waiter ends up sleeping between attempts,
+//!   so even threads at real-time priorities cannot starve its holder.
 //! - a [`Claim`] is data that one context works on for a long stretch: a Team's state,
 //!   owned by whoever runs its coordinator's pass. Without `std` nobody ever waits for it:
 //!   entering while another context is inside gives `None`, and the caller takes another
@@ -57,31 +57,62 @@ mod section {
     }
 }
 
-/// [`Section`] with `std`: a std `Mutex` (loom's under `--cfg threadteam_loom`). Poisoning
-/// is ignored: no section runs user code, so a panic cannot leave one half-done.
+/// [`Section`] with `std`: a lock taken with one compare-and-swap when free (the common
+/// case: sections are a few instructions long). A waiter spins briefly, then yields, then
+/// sleeps for a few microseconds between attempts: a sleeping thread is not runnable, so even
+/// a holder at a lower real-time priority gets the processor back, and nobody can starve
+/// it. No poisoning: no section runs user code, so a panic cannot leave one half-done.
+/// (Loom's mutex under `--cfg threadteam_loom`.)
 #[cfg(feature = "std")]
 mod section {
-    #[cfg(threadteam_loom)]
-    use loom::sync::Mutex;
-    #[cfg(not(threadteam_loom))]
-    use std::sync::Mutex;
-
     /// Data guarded for a few instructions at a time; see the [module docs](super).
-    pub(crate) struct Section<T>(Mutex<T>);
+    #[cfg(not(threadteam_loom))]
+    pub(crate) struct Section<T>(spin::Mutex<T>);
 
+    #[cfg(not(threadteam_loom))]
     impl<T> Section<T> {
-        #[cfg(not(threadteam_loom))]
         pub(crate) const fn new(value: T) -> Self {
-            Self(Mutex::new(value))
-        }
-
-        #[cfg(threadteam_loom)]
-        pub(crate) fn new(value: T) -> Self {
-            Self(Mutex::new(value))
+            Self(spin::Mutex::new(value))
         }
 
         /// Runs `f` on the data. `f` must be short and must not call user code.
         #[inline]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+            let mut guard = match self.0.try_lock() {
+                Some(guard) => guard,
+                None => self.wait(),
+            };
+            f(&mut guard)
+        }
+
+        #[cold]
+        fn wait(&self) -> spin::MutexGuard<'_, T> {
+            let mut step = 0u32;
+            loop {
+                if let Some(guard) = self.0.try_lock() {
+                    return guard;
+                }
+                match step {
+                    0..6 => super::backoff(step),
+                    6..16 => std::thread::yield_now(),
+                    _ => std::thread::sleep(core::time::Duration::from_micros(20)),
+                }
+                step = step.saturating_add(1);
+            }
+        }
+    }
+
+    /// Data guarded for a few instructions at a time; see the [module docs](super).
+    #[cfg(threadteam_loom)]
+    pub(crate) struct Section<T>(loom::sync::Mutex<T>);
+
+    #[cfg(threadteam_loom)]
+    impl<T> Section<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Self(loom::sync::Mutex::new(value))
+        }
+
+        /// Runs `f` on the data. `f` must be short and must not call user code.
         pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
             f(&mut self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
         }
@@ -109,23 +140,51 @@ mod claim {
     }
 }
 
-/// [`Claim`] with `std`: a std `Mutex` that knows which thread is inside, so that thread
-/// gets `None` instead of deadlocking on itself.
+/// A number for the calling thread, unique for the life of the process (never reused,
+/// unlike a thread-local's address, which a new thread may inherit from an exited one): how
+/// a lock knows whether the thread asking for it already holds it. `None` while the thread's
+/// thread-locals are being destroyed (a thread-local's destructor that submits work): such a
+/// caller is never taken for the holder, and gets a token of its own each time.
+#[cfg(feature = "std")]
+pub(crate) fn thread_token() -> usize {
+    use core::cell::Cell;
+    static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
+    let fresh = || NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(threadteam_loom))]
+    std::thread_local!(static TOKEN: Cell<usize> = const { Cell::new(0) });
+    // Loom's threads share one OS thread: they need loom's thread-locals. Only uniqueness
+    // matters, so the counter itself need not be modelled.
+    #[cfg(threadteam_loom)]
+    loom::thread_local!(static TOKEN: Cell<usize> = Cell::new(0));
+    TOKEN
+        .try_with(|token| {
+            if token.get() == 0 {
+                token.set(fresh());
+            }
+            token.get()
+        })
+        .unwrap_or_else(|_| fresh())
+}
+
+/// [`Claim`] with `std`: a lock taken with one compare-and-swap when free (the only case
+/// with a `LockWorker` coordinator, under which every pass and every outside call runs), that
+/// knows which thread is inside, so that thread gets `None` instead of deadlocking on
+/// itself. A caller on another thread waits by yielding: it only ever waits for a running
+/// pass of a coordinator that runs events elsewhere (a memory worker, in tests).
 #[cfg(feature = "std")]
 mod claim {
-    #[cfg(threadteam_loom)]
-    use loom::sync::{Mutex, MutexGuard};
-    #[cfg(not(threadteam_loom))]
-    use std::sync::{Mutex, MutexGuard, TryLockError};
-
     // Not loom's: a thread only ever compares its own token with what it finds here, so
-    // this is no hand-off for a model to explore (modelling it multiplied every model's
-    // interleavings).
+    // this is no hand-off for a model to explore.
     use core::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::thread_token;
 
     /// Data one context works on for a long stretch; see the [module docs](super).
     pub(crate) struct Claim<T> {
-        data: Mutex<T>,
+        #[cfg(not(threadteam_loom))]
+        data: spin::Mutex<T>,
+        #[cfg(threadteam_loom)]
+        data: loom::sync::Mutex<T>,
         /// The [`thread_token`] of the thread inside, 0 when none. Only the thread inside
         /// writes its own token here (and clears it before it leaves), and tokens are never
         /// reused, so a thread that reads its own token is inside: no stale value can fool
@@ -133,34 +192,19 @@ mod claim {
         inside: AtomicUsize,
     }
 
-    /// A number for the calling thread, unique for the life of the process (never reused,
-    /// unlike a thread-local's address).
-    fn thread_token() -> usize {
-        static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
-        fn next() -> usize {
-            NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
-        }
-        #[cfg(not(threadteam_loom))]
-        std::thread_local!(static TOKEN: usize = next());
-        // Only uniqueness matters, so the counter itself need not be modelled.
-        #[cfg(threadteam_loom)]
-        loom::thread_local!(static TOKEN: usize = next());
-        TOKEN.with(|token| *token)
-    }
-
     impl<T> Claim<T> {
         #[cfg(not(threadteam_loom))]
         pub(crate) const fn new(value: T) -> Self {
-            Self { data: Mutex::new(value), inside: AtomicUsize::new(0) }
+            Self { data: spin::Mutex::new(value), inside: AtomicUsize::new(0) }
         }
 
         #[cfg(threadteam_loom)]
         pub(crate) fn new(value: T) -> Self {
-            Self { data: Mutex::new(value), inside: AtomicUsize::new(0) }
+            Self { data: loom::sync::Mutex::new(value), inside: AtomicUsize::new(0) }
         }
 
-        /// Runs `f` on the data, waiting (blocked, not spinning) while another thread is
-        /// inside; `None` at once if this thread is inside already, further up its stack.
+        /// Runs `f` on the data, waiting while another thread is inside; `None` at once if
+        /// this thread is inside already, further up its stack.
         pub(crate) fn enter<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
             let me = thread_token();
             let mut guard = self.lock(me)?;
@@ -177,22 +221,66 @@ mod claim {
         }
 
         #[cfg(not(threadteam_loom))]
-        fn lock(&self, me: usize) -> Option<MutexGuard<'_, T>> {
-            match self.data.try_lock() {
-                Ok(guard) => Some(guard),
-                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-                Err(TryLockError::WouldBlock) if self.inside.load(Ordering::Relaxed) == me => None,
-                Err(TryLockError::WouldBlock) => Some(self.data.lock().unwrap_or_else(|p| p.into_inner())),
+        fn lock(&self, me: usize) -> Option<spin::MutexGuard<'_, T>> {
+            loop {
+                if let Some(guard) = self.data.try_lock() {
+                    return Some(guard);
+                }
+                if self.inside.load(Ordering::Relaxed) == me {
+                    return None;
+                }
+                std::thread::yield_now();
             }
         }
 
         #[cfg(threadteam_loom)]
-        fn lock(&self, me: usize) -> Option<MutexGuard<'_, T>> {
+        fn lock(&self, me: usize) -> Option<loom::sync::MutexGuard<'_, T>> {
             if self.inside.load(Ordering::Relaxed) == me {
                 return None;
             }
             Some(self.data.lock().unwrap_or_else(|p| p.into_inner()))
         }
+    }
+}
+
+/// A mutex that knows which thread holds it, so that thread is refused instead of
+/// deadlocking on itself: what [`StdLock`](crate::StdLock) is made of. A waiter blocks in the
+/// kernel (never spins), so threads of any priority may share it.
+#[cfg(feature = "std")]
+pub(crate) struct HolderAwareMutex {
+    #[cfg(not(threadteam_loom))]
+    mutex: std::sync::Mutex<()>,
+    #[cfg(threadteam_loom)]
+    mutex: loom::sync::Mutex<()>,
+    /// As [`Claim`]'s: the holder's [`thread_token`], 0 when free.
+    holder: core::sync::atomic::AtomicUsize,
+}
+
+#[cfg(feature = "std")]
+impl HolderAwareMutex {
+    pub(crate) fn new() -> Self {
+        Self { mutex: Default::default(), holder: core::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// Runs `f` holding the mutex (waiting for it if another thread holds it); `None` at
+    /// once if this thread holds it already.
+    pub(crate) fn with<R>(&self, f: impl FnOnce() -> R) -> Option<R> {
+        use core::sync::atomic::Ordering::Relaxed;
+        let me = thread_token();
+        if self.holder.load(Relaxed) == me {
+            return None;
+        }
+        let _guard = self.mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.holder.store(me, Relaxed);
+        struct Release<'a>(&'a core::sync::atomic::AtomicUsize);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.store(0, Relaxed);
+            }
+        }
+        // Dropped before `_guard`: the holder is cleared while the mutex is still held.
+        let _release = Release(&self.holder);
+        Some(f())
     }
 }
 
@@ -242,6 +330,29 @@ pub(crate) const fn patience(n: u32) -> u32 {
         n
     }
 }
+
+/// The lock of a fast-lane slot. Only the thread that claimed the slot's position touches
+/// it (and, rarely, a cancel's scan), so it is all but never contended: a spin lock that
+/// yields, sparing the slot a std `Mutex`'s poison bookkeeping on the hottest path. Only the
+/// lane (std) has slots.
+#[cfg(all(feature = "std", not(threadteam_loom)))]
+pub(crate) struct SlotLock<T>(spin::mutex::SpinMutex<T, Yield>);
+
+#[cfg(all(feature = "std", not(threadteam_loom)))]
+impl<T> SlotLock<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(spin::mutex::SpinMutex::new(value))
+    }
+
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.0.lock())
+    }
+}
+
+/// Under loom, the slot lock is a modelled one.
+#[cfg(all(feature = "std", threadteam_loom))]
+pub(crate) type SlotLock<T> = Section<T>;
 
 /// Between two attempts of a lock-free retry loop: after a lost compare-and-swap, spin a
 /// little longer each time (up to 64 pauses, as crossbeam's `Backoff::spin`), so that

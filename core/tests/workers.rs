@@ -6,6 +6,8 @@ use std::sync::{Arc, Barrier, Mutex};
 use threadteam_core::{
     create_memory_worker, AlreadyQuit, CriticalSectionLock, LockWorker, Quit, RawLock, StdLock, Worker,
 };
+// `CriticalSectionLock` needs a critical-section implementation: the host's.
+use threadteam_critical_section_std as _;
 
 type Item = Box<dyn FnOnce() + Send>;
 

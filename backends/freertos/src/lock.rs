@@ -2,63 +2,99 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use freertos_next::{FreeRtosError, Mutex, Task};
 use threadteam_core::RawLock;
+
+use crate::ffi;
+use crate::semaphore::{Kind, StaticSemaphore};
 
 /// A [`RawLock`] over a FreeRTOS mutex that remembers its holder task, so re-entrant use
 /// from the same task is refused instead of deadlocking.
 ///
-/// The mutex has priority inheritance, and a task waiting for it is blocked in the
-/// scheduler. This is why it, and not the core's
-/// [`CriticalSectionLock`](threadteam_core::CriticalSectionLock), coordinates a Team on
-/// FreeRTOS: the coordinator creates tasks and gives semaphores while it holds its lock, and
-/// FreeRTOS forbids API calls inside a critical section. (On the POSIX port it is worse than
-/// forbidden: a yield inside a critical section switches tasks at once, so another task
-/// would run "inside" it.)
+/// Between tasks it is a real mutex: a task waiting for it is blocked in the scheduler, and
+/// the holder inherits the priority of the most urgent waiter, so a high-priority submitter
+/// waiting for a low-priority coordinator does not wait behind medium-priority tasks.
+/// That is why it, and not the core's
+/// [`CriticalSectionLock`](threadteam_core::CriticalSectionLock), coordinates a Team fed from
+/// tasks: the coordinator creates tasks and gives semaphores while it holds its lock, and
+/// FreeRTOS forbids such calls inside a critical section.
 ///
-/// Use it from FreeRTOS tasks only.
+/// **In an interrupt handler** it is never taken (a FreeRTOS mutex belongs to a task, and a
+/// handler may not wait): [`with`](RawLock::with) returns `Err(state)` at once, and a
+/// [`LockWorker`](threadteam_core::LockWorker) hands the item to the lock's holder instead. A
+/// Team fed from interrupts is better coordinated by a task (a
+/// [`TaskWorker`](crate::TaskWorker) as its coordinator).
+///
+/// No allocation: the mutex lives inside this value (created on first use, in a
+/// `StaticSemaphore_t`), so `new` is `const` and a lock can sit in a `static`. Once used it
+/// must not move (it panics if it did): keep it in a `static`, a `TeamSlot` or an `Arc`.
+///
+/// ```no_run
+/// use threadteam_core::{Coordinate, FnWork, LockWorker};
+/// use threadteam_freertos::FreeRtosLock;
+///
+/// // The coordinator of a Team fed from tasks (TeamBuilder::coordinator).
+/// let coordinator: LockWorker<Coordinate<FnWork>, FreeRtosLock, heapless::Deque<_, 8>> =
+///     LockWorker::with_queue(FreeRtosLock::new(), heapless::Deque::new());
+/// # let _ = coordinator;
+/// ```
 #[derive(Debug)]
 pub struct FreeRtosLock {
-    mutex: Mutex<()>,
+    mutex: StaticSemaphore,
     /// The holder's task handle, 0 when free. Only the holder writes its own handle, so
     /// reading one's own handle here means one holds the lock.
     owner: AtomicUsize,
 }
 
 impl FreeRtosLock {
-    /// An unlocked lock.
-    ///
-    /// # Errors
-    /// [`FreeRtosError::OutOfMemory`] when the FreeRTOS heap has no room for the mutex.
-    pub fn new() -> Result<Self, FreeRtosError> {
-        Ok(Self { mutex: Mutex::new(())?, owner: AtomicUsize::new(0) })
+    /// An unlocked lock; the FreeRTOS mutex is created when it is first taken.
+    pub const fn new() -> Self {
+        Self { mutex: StaticSemaphore::new(Kind::Mutex), owner: AtomicUsize::new(0) }
+    }
+}
+
+impl Default for FreeRtosLock {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 impl RawLock for FreeRtosLock {
+    /// # Errors
+    /// `Err(state)` when the calling task holds the lock already, and in an interrupt
+    /// handler (which may not wait for a task's mutex).
+    ///
     /// # Panics
-    /// When called from outside a FreeRTOS task (there is no task to own the lock), and
-    /// when `f` panics (after releasing the lock).
+    /// When called outside any FreeRTOS task and interrupt handler, when the lock was moved
+    /// after its first use, and when `f` panics (after releasing the lock).
     fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
-        let me = Task::current().expect("FreeRtosLock used outside a FreeRTOS task").raw_handle() as usize;
+        if ffi::in_isr() {
+            return Err(state);
+        }
+        let me = ffi::threadteam_current_task() as usize;
+        assert!(me != 0, "FreeRtosLock used outside a FreeRTOS task");
         if self.owner.load(Ordering::Relaxed) == me {
             return Err(state);
         }
-        let _guard = loop {
-            // A wait of u32::MAX ticks is not "forever" on 64-bit ports: wait again.
-            if let Ok(guard) = self.mutex.lock(freertos_next::Duration::infinite()) {
-                break guard;
-            }
-        };
+        let mutex = self.mutex.get(|_| ());
+        // A wait of portMAX_DELAY ticks is not "forever" unless the kernel has
+        // vTaskSuspend: wait again.
+        // SAFETY: `mutex` is our live FreeRTOS mutex; we are a task, not an interrupt.
+        while unsafe { ffi::threadteam_semaphore_take(mutex, ffi::threadteam_max_delay()) } == 0 {}
         self.owner.store(me, Ordering::Relaxed);
-        struct Disown<'a>(&'a AtomicUsize);
-        impl Drop for Disown<'_> {
+        struct Release<'a> {
+            owner: &'a AtomicUsize,
+            mutex: *mut core::ffi::c_void,
+        }
+        impl Drop for Release<'_> {
             fn drop(&mut self) {
-                self.0.store(0, Ordering::Relaxed);
+                // Cleared while the mutex is still held: no other task can see its own
+                // handle here.
+                self.owner.store(0, Ordering::Relaxed);
+                // SAFETY: this task took `mutex` above and gives it back once.
+                unsafe { ffi::threadteam_mutex_give(self.mutex) };
             }
         }
-        // Dropped before `_guard`: the owner is cleared while the mutex is still held.
-        let _disown = Disown(&self.owner);
+        let _release = Release { owner: &self.owner, mutex };
         Ok(f(state))
     }
 }

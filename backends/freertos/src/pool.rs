@@ -3,47 +3,56 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 
-use freertos_next::FreeRtosError;
 use threadteam_core::pool::CreateThreadWorker;
-use threadteam_core::{BoxedWork, Coordinate, LockWorker, Statistics, TeamBuilder, ThreadTeam, ThreadWorker};
+use threadteam_core::{
+    BoxedWork, Coordinate, LockWorker, Statistics, TeamBuilder, ThreadFactory, ThreadTeam, ThreadWorker,
+};
 
-use crate::{FreeRtosLock, FreeRtosSignal, FreeRtosThreadFactory, SpawnError};
+use crate::{FreeRtosLock, FreeRtosSignal, SpawnError};
 
 /// A Team of the core's [`ThreadWorker`]s on FreeRTOS tasks, as made by [`pool()`].
 pub type FreeRtosPool = ThreadTeam<FreeRtosSignal, LockWorker<Coordinate<BoxedWork>, FreeRtosLock>>;
 
-/// A Team of FreeRTOS-task workers started through `factory`, never more than `limit()`
-/// alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
+/// A Team of FreeRTOS-task workers started through `factory` (a
+/// [`FreeRtosThreadFactory`](crate::FreeRtosThreadFactory), or one that wraps it), never more
+/// than `limit()` alive, coordinated under a [`FreeRtosLock`] (the FreeRTOS form of the core's
 /// [`threadteam_core::team::pool`]).
 ///
-/// Each worker is a task sleeping on its own [`FreeRtosSignal`]. When a worker cannot be
-/// made (the FreeRTOS heap has no room for its task or semaphore), `on_start_error` hears
-/// why, and the work stays in the backlog: the next submit, hand-back, `grow` or
-/// [`Team::pump`](threadteam_core::team::Team::pump) tries again. Shrinking or quitting ends worker tasks: they return and
-/// are deleted.
+/// Each worker is a task from the FreeRTOS heap sleeping on its own [`FreeRtosSignal`]
+/// (which lives in the worker, on the Rust heap). When a worker cannot be made (the
+/// FreeRTOS heap has no room for its task, or the call came from an interrupt handler),
+/// `on_start_error` hears why, and the work stays in the backlog: the next submit,
+/// hand-back, `grow` or [`Team::pump`](threadteam_core::team::Team::pump) tries again. Shrinking or quitting ends worker tasks:
+/// they return and are deleted.
 ///
-/// Call it, and use the pool, from FreeRTOS tasks of the factory's priority (see the
-/// [crate rules](crate#rules-on-freertos)).
+/// Use it from tasks of any priorities, not from interrupt handlers: its work items, its
+/// backlog and its coordinator's queue live on the heap, and a FreeRTOS heap may not be
+/// used there. A Team fed from interrupts is a no-alloc one coordinated by a task (see
+/// [`TaskWorker`](crate::TaskWorker)).
 ///
-/// # Errors
-/// [`FreeRtosError::OutOfMemory`] when the coordinator's mutex cannot be created.
-pub fn pool(
+/// ```no_run
+/// use threadteam_core::Worker;
+/// use threadteam_freertos::{pool, FreeRtosThreadFactory};
+///
+/// // In a task:
+/// let team = pool(|| 4, FreeRtosThreadFactory::new("worker", 512, 1), |_error| {});
+/// team.submit(Box::new(|| { /* runs in a worker task */ })).unwrap();
+/// ```
+pub fn pool<F>(
     limit: impl FnMut() -> usize + Send + 'static,
-    factory: FreeRtosThreadFactory,
+    factory: F,
     mut on_start_error: impl FnMut(&SpawnError) + Send + 'static,
-) -> Result<Arc<FreeRtosPool>, FreeRtosError> {
-    let create = move |_: &Statistics| {
-        let started = FreeRtosSignal::new()
-            .map_err(|_| SpawnError::OutOfMemory)
-            .and_then(|signal| ThreadWorker::start(&factory, signal));
-        match started {
-            Ok((worker, _task)) => Some(worker),
-            Err(e) => {
-                on_start_error(&e);
-                None
-            }
+) -> Arc<FreeRtosPool>
+where
+    F: ThreadFactory<Error = SpawnError> + Send + 'static,
+{
+    let create = move |_: &Statistics| match ThreadWorker::start(&factory, FreeRtosSignal::new()) {
+        Ok((worker, _task)) => Some(worker),
+        Err(e) => {
+            on_start_error(&e);
+            None
         }
     };
     let create: CreateThreadWorker<FreeRtosSignal> = Box::new(create);
-    Ok(TeamBuilder::new(create).coordinator(LockWorker::new(FreeRtosLock::new()?)).limit(limit).build())
+    TeamBuilder::new(create).coordinator(LockWorker::new(FreeRtosLock::new())).limit(limit).build()
 }

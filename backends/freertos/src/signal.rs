@@ -1,11 +1,13 @@
 //! [`FreeRtosSignal`]: what a worker task sleeps on.
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 
-use freertos_next::{FreeRtosError, Semaphore};
 use threadteam_core::Signal;
 
 use crate::clock::duration_to_ticks;
+use crate::ffi;
+use crate::semaphore::{Kind, StaticSemaphore};
 
 /// A [`Signal`] over a FreeRTOS binary semaphore: `notify` gives, `wait` takes.
 ///
@@ -13,42 +15,77 @@ use crate::clock::duration_to_ticks;
 /// lost, and several leave one token: exactly the binary-semaphore contract of [`Signal`].
 /// A waiting task is blocked in the scheduler and costs no CPU.
 ///
-/// Use it from FreeRTOS tasks only.
+/// `wait` and `wait_timeout` are for tasks. `notify` works from tasks **and from interrupt
+/// handlers** (at a priority FreeRTOS allows to call it, see the crate docs): there it
+/// gives with `xSemaphoreGiveFromISR` and switches to the woken task on return from the
+/// interrupt if that task outranks the interrupted one.
+///
+/// No allocation: the semaphore lives inside this value (created on first use), so `new`
+/// is `const` and a signal can sit in a `static`. Once used it must not move (it panics if
+/// it did): keep it in a `static` or an `Arc`.
+///
+/// ```no_run
+/// use threadteam_core::Signal;
+/// use threadteam_freertos::FreeRtosSignal;
+///
+/// static READY: FreeRtosSignal = FreeRtosSignal::new();
+/// // In an interrupt handler, or a task:
+/// READY.notify();
+/// // In the task that waits for it:
+/// READY.wait();
+/// ```
+#[derive(Debug)]
 pub struct FreeRtosSignal {
-    semaphore: Semaphore,
-}
-
-impl core::fmt::Debug for FreeRtosSignal {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FreeRtosSignal").field("semaphore", &self.semaphore.raw_handle()).finish()
-    }
+    semaphore: StaticSemaphore,
+    /// A notify from an interrupt handler before the semaphore existed (interrupts cannot
+    /// create it): given at creation. Read and written only inside critical sections.
+    early: AtomicBool,
 }
 
 impl FreeRtosSignal {
-    /// A signal with no token.
-    ///
-    /// # Errors
-    /// [`FreeRtosError::OutOfMemory`] when the FreeRTOS heap has no room for the semaphore.
-    pub fn new() -> Result<Self, FreeRtosError> {
-        Ok(Self { semaphore: Semaphore::new_binary()? })
+    /// A signal with no token; the FreeRTOS semaphore is created on first use.
+    pub const fn new() -> Self {
+        Self { semaphore: StaticSemaphore::new(Kind::Binary), early: AtomicBool::new(false) }
+    }
+
+    fn semaphore(&self) -> *mut core::ffi::c_void {
+        self.semaphore.get(|created| {
+            if self.early.swap(false, Ordering::Relaxed) {
+                // SAFETY: `created` is the binary semaphore just created; nobody waits on
+                // it yet, so the give wakes no task (allowed in a critical section).
+                unsafe { ffi::threadteam_semaphore_give(created) };
+            }
+        })
+    }
+}
+
+impl Default for FreeRtosSignal {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 impl Signal for FreeRtosSignal {
     fn wait(&self) {
-        // The longest single wait freertos-next can express is u32::MAX ticks (not
-        // "forever" on 64-bit ports), so wait again until the token comes.
-        while self.semaphore.take(freertos_next::Duration::infinite()).is_err() {}
+        let semaphore = self.semaphore();
+        // A wait of portMAX_DELAY ticks is not "forever" unless the kernel has
+        // vTaskSuspend: wait again until the token comes.
+        // SAFETY: our live binary semaphore, taken from a task.
+        while unsafe { ffi::threadteam_semaphore_take(semaphore, ffi::threadteam_max_delay()) } == 0 {}
     }
 
     fn wait_timeout(&self, timeout: Duration) -> bool {
+        let semaphore = self.semaphore();
+        let max = ffi::widen(ffi::threadteam_max_delay()) - 1;
         let mut ticks = duration_to_ticks(timeout);
         loop {
-            let chunk = u32::try_from(ticks).unwrap_or(u32::MAX - 1).min(u32::MAX - 1);
-            if self.semaphore.take(freertos_next::Duration::ticks(chunk)).is_ok() {
+            let chunk = ticks.min(max);
+            // SAFETY: our live binary semaphore, taken from a task. `chunk` fits the
+            // tick type: it is at most portMAX_DELAY - 1.
+            if unsafe { ffi::threadteam_semaphore_take(semaphore, chunk as core::ffi::c_ulong) } != 0 {
                 return true;
             }
-            ticks -= u64::from(chunk);
+            ticks -= chunk;
             if ticks == 0 {
                 return false;
             }
@@ -56,7 +93,22 @@ impl Signal for FreeRtosSignal {
     }
 
     fn notify(&self) {
-        // `false` means the semaphore was already full: one token is all a Signal keeps.
-        let _ = self.semaphore.give();
+        if !ffi::in_isr() {
+            // SAFETY: our live binary semaphore; the glue gives it from a task.
+            unsafe { ffi::threadteam_semaphore_give(self.semaphore()) };
+            return;
+        }
+        if let Some(semaphore) = self.semaphore.created() {
+            // SAFETY: our live binary semaphore; the glue gives it with the FromISR call.
+            unsafe { ffi::threadteam_semaphore_give(semaphore) };
+            return;
+        }
+        // Not created yet, and a handler cannot create it: leave the token for creation,
+        // which checks it in a critical section (this one keeps creation out meanwhile).
+        critical_section::with(|_| match self.semaphore.created() {
+            // SAFETY: as above; created between our check and this critical section.
+            Some(semaphore) => unsafe { ffi::threadteam_semaphore_give(semaphore) },
+            None => self.early.store(true, Ordering::Relaxed),
+        });
     }
 }

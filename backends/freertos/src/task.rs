@@ -1,10 +1,18 @@
-//! Creating FreeRTOS tasks that may return: [`spawn`] and [`FreeRtosThreadFactory`].
+//! Creating FreeRTOS tasks that may return: [`spawn`] and [`FreeRtosThreadFactory`] (with
+//! `alloc`), and what static tasks share with them.
 
+#[cfg(feature = "alloc")]
 use alloc::boxed::Box;
-use core::ffi::{c_char, c_ulong, c_void};
-use core::fmt::{self, Write as _};
+use core::ffi::c_char;
+#[cfg(feature = "alloc")]
+use core::ffi::{c_ulong, c_void};
+use core::fmt;
+#[cfg(feature = "alloc")]
+use core::fmt::Write as _;
+#[cfg(feature = "alloc")]
 use core::sync::atomic::{AtomicU32, Ordering};
 
+#[cfg(feature = "alloc")]
 use threadteam_core::ThreadFactory;
 
 use crate::ffi;
@@ -27,6 +35,9 @@ pub enum SpawnError {
     InvalidStackDepth(u32),
     /// A [`TaskWorker`](crate::TaskWorker) that already has its task.
     AlreadyStarted,
+    /// Called from an interrupt handler, where FreeRTOS creates no task. A Team keeps the
+    /// work queued and creates the worker at a later event in a task.
+    InInterrupt,
 }
 
 impl fmt::Display for SpawnError {
@@ -38,6 +49,7 @@ impl fmt::Display for SpawnError {
             }
             Self::InvalidStackDepth(words) => write!(f, "a stack of {words} words does not fit configSTACK_DEPTH_TYPE"),
             Self::AlreadyStarted => f.write_str("this worker's task was already started"),
+            Self::InInterrupt => f.write_str("no task can be created in an interrupt handler"),
         }
     }
 }
@@ -59,17 +71,19 @@ impl TaskId {
 }
 
 /// A NUL-terminated task name on the stack: FreeRTOS copies (and truncates) it at creation.
-struct Name {
+pub(crate) struct Name {
     bytes: [u8; 32],
     len: usize,
 }
 
 impl Name {
-    fn new() -> Self {
-        Self { bytes: [0; 32], len: 0 }
+    pub(crate) fn new(name: &str) -> Self {
+        let mut this = Self { bytes: [0; 32], len: 0 };
+        let _ = fmt::Write::write_str(&mut this, name);
+        this
     }
 
-    fn as_ptr(&self) -> *const c_char {
+    pub(crate) fn as_ptr(&self) -> *const c_char {
         self.bytes.as_ptr().cast()
     }
 }
@@ -88,7 +102,21 @@ impl fmt::Write for Name {
     }
 }
 
-/// Creates a task that calls `main(arg)`; the task deletes itself once `main` returns.
+/// Whether a task of `priority` may be created here and now.
+pub(crate) fn check_creation(priority: u8) -> Result<(), SpawnError> {
+    if ffi::in_isr() {
+        return Err(SpawnError::InInterrupt);
+    }
+    let max = ffi::threadteam_max_priorities();
+    if core::ffi::c_ulong::from(priority) >= max {
+        return Err(SpawnError::InvalidPriority { priority, max: ffi::narrow(max) });
+    }
+    Ok(())
+}
+
+/// Creates a task from the FreeRTOS heap that calls `main(arg)`; the task deletes itself
+/// once `main` returns.
+#[cfg(feature = "alloc")]
 fn create(
     name: &Name,
     stack_words: u32,
@@ -96,10 +124,7 @@ fn create(
     main: ffi::TaskMain,
     arg: *mut c_void,
 ) -> Result<TaskId, SpawnError> {
-    let max = ffi::threadteam_max_priorities();
-    if c_ulong::from(priority) >= max {
-        return Err(SpawnError::InvalidPriority { priority, max: u32::try_from(max).unwrap_or(u32::MAX) });
-    }
+    check_creation(priority)?;
     let mut handle: *mut c_void = core::ptr::null_mut();
     // SAFETY: `name` is NUL-terminated and outlives the call (FreeRTOS copies it); `handle`
     // is a valid out-pointer; `main` is an `extern "C"` fn that the caller pairs with an
@@ -121,9 +146,11 @@ fn create(
     }
 }
 
+#[cfg(feature = "alloc")]
 type Closure = Box<dyn FnOnce() + Send + 'static>;
 
 /// The task's main for [`spawn`]: runs and frees the boxed closure, then returns to C.
+#[cfg(feature = "alloc")]
 extern "C" fn run_boxed(arg: *mut c_void) {
     // SAFETY: `arg` came from `Box::into_raw(Box<Closure>)` in `spawn` and is passed to
     // exactly one task, which calls this exactly once.
@@ -133,24 +160,31 @@ extern "C" fn run_boxed(arg: *mut c_void) {
 
 /// Creates a FreeRTOS task running `main`; when `main` returns, the task deletes itself.
 ///
-/// `stack_words` is the task's stack depth in words, taken from the FreeRTOS heap;
-/// `priority` must be below `configMAX_PRIORITIES` (1 to 4 with the default 5; 0 is the
-/// idle task's). `name` is copied and cut to `configMAX_TASK_NAME_LEN - 1` bytes.
-/// It may be called before the scheduler starts, or from a task.
+/// `stack_words` is the task's stack depth in words, taken from the FreeRTOS heap with its
+/// control block; `priority` must be below `configMAX_PRIORITIES` (1 to 7 with this
+/// crate's 8; 0 is the idle task's). `name` is copied and cut to
+/// `configMAX_TASK_NAME_LEN - 1` bytes. It may be called before the scheduler starts, or
+/// from a task. (Without `alloc`, tasks are [`TaskWorker`](crate::TaskWorker)s.)
+///
+/// ```no_run
+/// let task = threadteam_freertos::spawn("blinker", 512, 2, || { /* runs, returns, is deleted */ });
+/// # let _ = task;
+/// ```
 ///
 /// # Errors
-/// [`SpawnError`] when the task cannot be created; `main` is then dropped without running.
+/// [`SpawnError`] when the task cannot be created (no room in the FreeRTOS heap, a bad
+/// priority, an interrupt handler); `main` is then dropped without running.
+#[cfg(feature = "alloc")]
 pub fn spawn(
     name: &str,
     stack_words: u32,
     priority: u8,
     main: impl FnOnce() + Send + 'static,
 ) -> Result<TaskId, SpawnError> {
-    let mut task_name = Name::new();
-    let _ = task_name.write_str(name);
-    spawn_boxed(&task_name, stack_words, priority, Box::new(main))
+    spawn_boxed(&Name::new(name), stack_words, priority, Box::new(main))
 }
 
+#[cfg(feature = "alloc")]
 fn spawn_boxed(name: &Name, stack_words: u32, priority: u8, main: Closure) -> Result<TaskId, SpawnError> {
     let arg = Box::into_raw(Box::new(main)).cast::<c_void>();
     create(name, stack_words, priority, run_boxed, arg).inspect_err(|_| {
@@ -159,48 +193,25 @@ fn spawn_boxed(name: &Name, stack_words: u32, priority: u8, main: Closure) -> Re
     })
 }
 
-/// What a static task runs: the no-alloc counterpart of a boxed closure.
-pub(crate) trait StaticMain: Sync + 'static {
-    /// The task's body; the task deletes itself when it returns.
-    fn run(&'static self);
-}
-
-extern "C" fn run_static<T: StaticMain>(arg: *mut c_void) {
-    // SAFETY: `arg` is the `&'static T` given to `spawn_static::<T>`.
-    let main: &'static T = unsafe { &*arg.cast_const().cast::<T>() };
-    main.run();
-}
-
-/// Creates a task that runs `main.run()`, allocating nothing on the Rust heap.
-pub(crate) fn spawn_static<T: StaticMain>(
-    name: &str,
-    stack_words: u32,
-    priority: u8,
-    main: &'static T,
-) -> Result<TaskId, SpawnError> {
-    let mut task_name = Name::new();
-    let _ = task_name.write_str(name);
-    let arg = core::ptr::from_ref(main).cast_mut().cast::<c_void>();
-    create(&task_name, stack_words, priority, run_static::<T>, arg)
-}
-
 /// A [`ThreadFactory`] that starts each thread as a FreeRTOS task.
 ///
 /// Tasks are named `name` followed by a running number (`worker0`, `worker1`, ...), cut to
 /// `configMAX_TASK_NAME_LEN - 1` bytes. When a thread's closure returns, its task deletes
 /// itself (through a C trampoline, so this is clean on the POSIX port too).
 ///
-/// Give every task of a Team the same `priority` (see the [crate rules](crate#rules-on-freertos)).
+/// Called from an interrupt handler it creates nothing and returns
+/// [`SpawnError::InInterrupt`]; a Team keeps the work queued until a later event in a task.
 ///
 /// ```no_run
 /// use threadteam_core::ThreadFactory;
 /// use threadteam_freertos::FreeRtosThreadFactory;
 ///
-/// let factory = FreeRtosThreadFactory::new("worker", 4096, 2);
+/// let factory = FreeRtosThreadFactory::new("worker", 512, 2);
 /// // From a FreeRTOS task (or before the scheduler starts):
 /// let task = factory.start(|| { /* runs in the task "worker0" */ }).unwrap();
 /// # let _ = task;
 /// ```
+#[cfg(feature = "alloc")]
 #[derive(Debug)]
 pub struct FreeRtosThreadFactory {
     name: &'static str,
@@ -209,6 +220,7 @@ pub struct FreeRtosThreadFactory {
     started: AtomicU32,
 }
 
+#[cfg(feature = "alloc")]
 impl FreeRtosThreadFactory {
     /// Tasks named after `name`, with a stack of `stack_words` words and `priority`.
     pub const fn new(name: &'static str, stack_words: u32, priority: u8) -> Self {
@@ -226,14 +238,15 @@ impl FreeRtosThreadFactory {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl ThreadFactory for FreeRtosThreadFactory {
     type Thread = TaskId;
     type Error = SpawnError;
 
     fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<TaskId, SpawnError> {
         let n = self.started.fetch_add(1, Ordering::Relaxed);
-        let mut name = Name::new();
-        let _ = write!(name, "{}{n}", self.name);
+        let mut name = Name::new(self.name);
+        let _ = write!(name, "{n}");
         spawn_boxed(&name, self.stack_words, self.priority, Box::new(main))
     }
 }

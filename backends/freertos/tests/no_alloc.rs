@@ -1,37 +1,47 @@
-//! The no-alloc configuration on a real FreeRTOS kernel (POSIX port): threadteam-core
-//! without `alloc`, a Team in a static `TeamSlot` with `Fixed` capacities, work as `FnWork`
-//! (a function pointer and an argument) or a user enum, workers that are static
-//! `TaskWorker`s (a fixed inbox plus a FreeRTOS task sleeping on its notification).
+//! The no-alloc configuration on a real FreeRTOS kernel (POSIX port): threadteam-core without
+//! `alloc`, a kernel without a heap (`configSUPPORT_DYNAMIC_ALLOCATION 0`), every task,
+//! mutex and semaphore in static memory, Teams in static `TeamSlot`s with `Fixed`
+//! capacities, work as `FnWork` or a user enum.
 //!
 //! Run it as CI does, so that core's `alloc` feature is really off:
-//! `cargo test -p threadteam-freertos --no-default-features --test no_alloc`
+//! `cargo test -p threadteam-freertos --no-default-features --features critical-section-impl --test no_alloc`
 //! (`cargo tree -p threadteam-freertos --no-default-features -e features -i threadteam-core`
-//! shows no feature). A counting global allocator checks that the Team's work makes no Rust
-//! heap allocation at all. The test binary itself has std: it is the host.
+//! shows no feature). The test binary itself has std (it is the host), but its global
+//! allocator **aborts the process on any Rust heap allocation once the scheduler starts**:
+//! everything below, every task, Team, lock and interrupt feed, runs without one.
+//!
+//! Tasks run at different priorities, and the tick hook (the POSIX port's interrupt
+//! handler) feeds a Team through the FromISR calls.
 
 mod common;
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering::SeqCst};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering::SeqCst};
+use core::time::Duration;
 use std::alloc::System;
-use std::sync::OnceLock;
 
-use common::{check, scenario, settled_tasks, tasks, wait_until, PRIO, STACK};
+use common::{check, scenario, settled_tasks, tasks, wait_until, HIGH, LOW, MID, TOP};
 use threadteam_core::{
-    Coordinate, Fixed, FnWork, Job, LockWorker, Statistics, Team, TeamBuilder, TeamSlot, Work, Worker,
+    Clock, Coordinate, Fixed, FnWork, GrowthPolicy, Job, LockWorker, RawLock, Signal, Statistics, Team, TeamBuilder,
+    TeamSlot, Work, Worker,
 };
-use threadteam_freertos::freertos_next::{CurrentTask, Duration, FreeRtosAllocator, Semaphore};
-use threadteam_freertos::{spawn, FreeRtosLock, SpawnError, TaskWorker};
+use threadteam_freertos::{kernel, FreeRtosClock, FreeRtosLock, FreeRtosSignal, SpawnError, TaskWorker};
 
-/// Counts Rust heap allocations, from every thread and task.
-struct Counting;
+/// Forwards to System until armed; armed, any allocation aborts the process.
+struct NoAllocAfterStart;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static ARMED: AtomicBool = AtomicBool::new(false);
 
-// SAFETY: forwards to System unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
+// SAFETY: forwards to System unchanged, or aborts before allocating anything.
+unsafe impl GlobalAlloc for NoAllocAfterStart {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, SeqCst);
+        if ARMED.swap(false, SeqCst) {
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                b"no_alloc: FAIL: a Rust heap allocation after the scheduler started (or a panic, which allocates)\n",
+            );
+            std::process::abort();
+        }
         // SAFETY: the caller's contract is System's.
         unsafe { System.alloc(layout) }
     }
@@ -42,7 +52,7 @@ unsafe impl GlobalAlloc for Counting {
 }
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: NoAllocAfterStart = NoAllocAfterStart;
 
 const EVENTUALLY: u32 = 5_000;
 /// Live workers at most (the Team's worker slots).
@@ -51,13 +61,29 @@ const LIMIT: usize = 3;
 const BACKLOG: usize = 4;
 
 type Wk<W> = &'static TaskWorker<Job<W>, 1>;
-type Coordinator<W> = LockWorker<Coordinate<W>, FreeRtosLock, heapless::Deque<Coordinate<W>, 8>>;
-type FixedTeam<W> = Team<W, Wk<W>, Coordinator<W>, fn(&Statistics) -> Option<Wk<W>>, Fixed<BACKLOG, LIMIT>>;
+type Create<W> = fn(&Statistics) -> Option<Wk<W>>;
+/// Coordinated under a lock, in whichever task submits or hands back.
+type LockCoordinator<W> = LockWorker<Coordinate<W>, FreeRtosLock, heapless::Deque<Coordinate<W>, 8>>;
+type LockTeam<W> = Team<W, Wk<W>, LockCoordinator<W>, Create<W>, Fixed<BACKLOG, LIMIT>>;
+
+/// A task that runs one `FnWork` and ends: the submitters and helpers of the scenarios.
+type Helper = TaskWorker<FnWork, 1>;
+static HELPERS: [Helper; 12] = [const { TaskWorker::new() }; 12];
+
+/// Runs `f(arg)` in a new task at `priority`; the task ends (and is deleted) after it.
+fn in_task(name: &str, priority: u8, f: fn(usize), arg: usize) {
+    let helper = HELPERS.iter().find(|h| !h.is_started()).expect("a helper task left");
+    let helper = helper.start(name, priority).expect("start a helper task");
+    helper.submit(FnWork::new(f, arg)).unwrap();
+    helper.quit().unwrap();
+}
 
 /// Every worker there will ever be: each starts one task, once.
-static WORKERS: [TaskWorker<Job<FnWork>, 1>; 16] = [const { TaskWorker::new() }; 16];
+static WORKERS: [TaskWorker<Job<FnWork>, 1>; 40] = [const { TaskWorker::new() }; 40];
+/// The priority `create` starts workers at; a bad one makes creation fail.
+static WORKER_PRIORITY: AtomicU8 = AtomicU8::new(LOW);
 static START_ERRORS: AtomicU32 = AtomicU32::new(0);
-static LAST_START_ERROR: OnceLock<SpawnError> = OnceLock::new();
+static LAST_START_ERROR: AtomicU32 = AtomicU32::new(0);
 
 /// `create_worker`: the next unused static worker, started as a task.
 fn create(stats: &Statistics) -> Option<Wk<FnWork>> {
@@ -65,75 +91,132 @@ fn create(stats: &Statistics) -> Option<Wk<FnWork>> {
         return None;
     }
     let unused = WORKERS.iter().find(|w| !w.is_started())?;
-    match unused.start("worker", STACK, PRIO) {
+    match unused.start("worker", WORKER_PRIORITY.load(SeqCst)) {
         Ok(worker) => Some(worker),
         Err(e) => {
             START_ERRORS.fetch_add(1, SeqCst);
-            let _ = LAST_START_ERROR.set(e);
+            LAST_START_ERROR.store(error_code(e), SeqCst);
             None
         }
     }
 }
 
-fn new_team(slot: &'static TeamSlot<FixedTeam<FnWork>>) -> &'static FixedTeam<FnWork> {
-    let coordinator =
-        LockWorker::with_queue(FreeRtosLock::new().expect("room for the coordinator's mutex"), heapless::Deque::new());
-    TeamBuilder::new(create as fn(&Statistics) -> Option<Wk<FnWork>>).coordinator(coordinator).build_static(slot)
+fn error_code(e: SpawnError) -> u32 {
+    match e {
+        SpawnError::InvalidPriority { .. } => 1,
+        SpawnError::InInterrupt => 2,
+        _ => 99,
+    }
+}
+
+fn lock_coordinator<W: Work>() -> LockCoordinator<W> {
+    LockWorker::with_queue(FreeRtosLock::new(), heapless::Deque::new())
+}
+
+fn new_lock_team(slot: &'static TeamSlot<LockTeam<FnWork>>) -> &'static LockTeam<FnWork> {
+    TeamBuilder::new(create as Create<FnWork>).coordinator(lock_coordinator()).build_static(slot)
 }
 
 fn main() {
-    common::run("no_alloc", || {
-        scenario("several_tasks_submit_fn_work", several_tasks_submit_fn_work);
-        scenario("full_backlog_hands_work_back", full_backlog_hands_work_back);
-        scenario("failed_task_creation_keeps_work", failed_task_creation_keeps_work);
-        scenario("user_enum_work", user_enum_work);
-    })
+    common::run(
+        "no_alloc",
+        || {
+            scenario("static_objects", static_objects);
+            scenario("priorities_every_item_once", priorities_every_item_once);
+            scenario("full_backlog_hands_work_back", full_backlog_hands_work_back);
+            scenario("failed_task_creation_keeps_work", failed_task_creation_keeps_work);
+            scenario("user_enum_work", user_enum_work);
+            scenario("interrupt_feed_task_coordinator", interrupt_feed_task_coordinator);
+            scenario("paced_team_on_ticks", paced_team_on_ticks);
+        },
+        || ARMED.store(std::env::var_os("THREADTEAM_NO_ALLOC_UNARMED").is_none(), SeqCst),
+    )
 }
 
-const SUBMITTERS: usize = 3;
-const PER: usize = 100;
-const ITEMS: usize = SUBMITTERS * PER;
+static READY: FreeRtosSignal = FreeRtosSignal::new();
+static WOKE: AtomicBool = AtomicBool::new(false);
+
+fn sleeper(_: usize) {
+    READY.wait();
+    WOKE.store(true, SeqCst);
+}
+
+fn static_objects() {
+    let base = settled_tasks();
+    let (tcb, semaphore) = kernel::static_object_sizes();
+    check(
+        "static kernel objects",
+        tcb > 0 && semaphore > 0,
+        format_args!("StaticTask_t {tcb} B, StaticSemaphore_t {semaphore} B, all in Rust statics"),
+    );
+    // A higher-priority task waits on a static semaphore; our give wakes it at once.
+    in_task("sleeper", HIGH, sleeper, 0);
+    let asleep = wait_until(EVENTUALLY, || tasks() == base + 1);
+    READY.notify();
+    let woke = WOKE.load(SeqCst);
+    let gone = wait_until(EVENTUALLY, || tasks() == base);
+    check(
+        "a static signal wakes a higher-priority task at once",
+        asleep && woke && gone,
+        format_args!("woke before notify returned: {woke}"),
+    );
+    // The lock is re-entrancy safe.
+    static LOCK: FreeRtosLock = FreeRtosLock::new();
+    let nested = LOCK.with(1, |one| (one, LOCK.with(2, |two| two)));
+    check("a static lock refuses re-entry", nested == Ok((1, Err(2))), format_args!("{nested:?}"));
+}
+
+const FLOOD: usize = 200;
+const SIDE: usize = 50;
+const ITEMS: usize = FLOOD + 2 * SIDE;
 static HITS: [AtomicU8; ITEMS] = [const { AtomicU8::new(0) }; ITEMS];
 static RAN: AtomicUsize = AtomicUsize::new(0);
+static HANDED_BACK: AtomicUsize = AtomicUsize::new(0);
+static SUBMITTERS_DONE: AtomicUsize = AtomicUsize::new(0);
+static PRIORITY_TEAM: TeamSlot<LockTeam<FnWork>> = TeamSlot::new();
 
 fn hit(i: usize) {
     HITS[i].fetch_add(1, SeqCst);
     if i.is_multiple_of(25) {
         // Block now and then so workers really are busy and the small backlog fills.
-        CurrentTask::delay(Duration::ticks(1));
+        kernel::delay(1);
     }
     RAN.fetch_add(1, SeqCst);
 }
 
-fn several_tasks_submit_fn_work() {
-    static SLOT: TeamSlot<FixedTeam<FnWork>> = TeamSlot::new();
-    static HANDED_BACK: AtomicUsize = AtomicUsize::new(0);
-    static SUBMITTED: AtomicUsize = AtomicUsize::new(0);
-    let base = settled_tasks();
-
-    let a0 = ALLOCATIONS.load(SeqCst);
-    let team = new_team(&SLOT);
-    let a1 = ALLOCATIONS.load(SeqCst);
-    for s in 0..SUBMITTERS {
-        // Test scaffolding: spawn boxes its closure (counted out of the measurement).
-        spawn("submitter", STACK, PRIO, move || {
-            let team = SLOT.get().unwrap();
-            for k in 0..PER {
-                let mut work = FnWork::new(hit, s * PER + k);
-                // A full backlog hands the item back: retry it after a tick.
-                while let Err(refused) = team.submit(work) {
-                    assert!(refused.is_backlog_full());
-                    HANDED_BACK.fetch_add(1, SeqCst);
-                    work = refused.into_inner();
-                    CurrentTask::delay(Duration::ticks(1));
-                }
-            }
-            SUBMITTED.fetch_add(1, SeqCst);
-        })
-        .unwrap();
+/// Submits items `first..first + count`, retrying a full backlog after a tick.
+fn submit_range<T: Worker<FnWork>>(team: &T, first: usize, count: usize) {
+    for i in first..first + count {
+        let mut work = FnWork::new(hit, i);
+        while let Err(refused) = team.submit(work) {
+            assert!(refused.is_backlog_full());
+            HANDED_BACK.fetch_add(1, SeqCst);
+            work = refused.into_inner();
+            kernel::delay(1);
+        }
     }
-    let a2 = ALLOCATIONS.load(SeqCst);
-    let all_ran = wait_until(EVENTUALLY, || SUBMITTED.load(SeqCst) == SUBMITTERS && RAN.load(SeqCst) == ITEMS);
+}
+
+fn flood(_: usize) {
+    submit_range(PRIORITY_TEAM.get().unwrap(), 0, FLOOD);
+    SUBMITTERS_DONE.fetch_add(1, SeqCst);
+}
+
+fn side(k: usize) {
+    submit_range(PRIORITY_TEAM.get().unwrap(), FLOOD + k * SIDE, SIDE);
+    SUBMITTERS_DONE.fetch_add(1, SeqCst);
+}
+
+/// A high-priority task floods a low-priority pool while two mid-priority tasks submit
+/// too; the coordinator runs in whichever of them takes the lock.
+fn priorities_every_item_once() {
+    let base = settled_tasks();
+    let team = new_lock_team(&PRIORITY_TEAM);
+    WORKER_PRIORITY.store(LOW, SeqCst);
+    in_task("flood", TOP, flood, 0);
+    in_task("side0", MID, side, 0);
+    in_task("side1", MID, side, 1);
+    let all_ran = wait_until(EVENTUALLY, || SUBMITTERS_DONE.load(SeqCst) == 3 && RAN.load(SeqCst) == ITEMS);
     let quiet = wait_until(EVENTUALLY, || {
         let s = team.statistics();
         s.busy_workers == 0 && s.backlogged == 0
@@ -142,15 +225,13 @@ fn several_tasks_submit_fn_work() {
     let alive = wait_until(EVENTUALLY, || tasks() == base + s.workers());
     team.quit().unwrap();
     let finished = wait_until(EVENTUALLY, || team.is_finished() && tasks() == base);
-    let a3 = ALLOCATIONS.load(SeqCst);
     let end = team.statistics();
-
     let once = HITS.iter().filter(|h| h.load(SeqCst) == 1).count();
     check(
         "every item exactly once",
         all_ran && once == ITEMS,
-        format!(
-            "{SUBMITTERS} submitter tasks x {PER} FnWork: {once}/{ITEMS} ran exactly once; {} hand-backs of a full backlog, resubmitted",
+        format_args!(
+            "a priority-{TOP} task x {FLOOD} and two priority-{MID} tasks x {SIDE} into priority-{LOW} workers: {once}/{ITEMS} ran exactly once; {} hand-backs of a full backlog, resubmitted",
             HANDED_BACK.load(SeqCst)
         ),
     );
@@ -161,44 +242,36 @@ fn several_tasks_submit_fn_work() {
             && s.workers() == LIMIT
             && s.high_water == LIMIT
             && s.workers_created == LIMIT as u64
-            && s.workers_retired == 0
             && end.workers_retired == LIMIT as u64
             && end.workers() == 0,
-        format!("after the burst {s:?}; after quit {end:?}"),
+        format_args!("after the burst {s:?}; after quit {end:?}"),
     );
-    check("quit deletes the worker tasks", finished, format!("{} tasks alive (base {base})", tasks()));
-    let rust_allocations = (a1 - a0) + (a3 - a2);
-    check(
-        "no Rust heap allocation",
-        rust_allocations == 0 && a2 > a1,
-        format!(
-            "{rust_allocations} allocations by the Team, its coordinator and its worker tasks (the counter works: spawning the submitters made {})",
-            a2 - a1
-        ),
-    );
+    check("quit deletes the worker tasks", finished, format_args!("{} tasks alive (base {base})", tasks()));
 }
 
-static GATE: OnceLock<Semaphore> = OnceLock::new();
+static PERMITS: AtomicUsize = AtomicUsize::new(0);
 static GATED_SUM: AtomicUsize = AtomicUsize::new(0);
 
+/// Waits for a permit (a tick at a time), then adds `n`.
 fn gated(n: usize) {
-    GATE.get().unwrap().take(Duration::infinite()).unwrap();
+    while PERMITS.fetch_update(SeqCst, SeqCst, |p| p.checked_sub(1)).is_err() {
+        kernel::delay(1);
+    }
     GATED_SUM.fetch_add(n, SeqCst);
 }
 
 fn full_backlog_hands_work_back() {
-    static SLOT: TeamSlot<FixedTeam<FnWork>> = TeamSlot::new();
-    GATE.get_or_init(|| Semaphore::new_counting(32, 0).unwrap());
+    static SLOT: TeamSlot<LockTeam<FnWork>> = TeamSlot::new();
     let base = settled_tasks();
-    let team = new_team(&SLOT);
+    let team = new_lock_team(&SLOT);
 
     team.grow(2).unwrap();
     let grown = team.statistics().idle_workers == 2 && wait_until(EVENTUALLY, || tasks() == base + 2);
     team.shrink(Some(1)).unwrap();
     let shrunk = team.statistics().idle_workers == 1 && wait_until(EVENTUALLY, || tasks() == base + 1);
-    check("grow and shrink start and delete tasks", grown && shrunk, format!("{:?}", team.statistics()));
+    check("grow and shrink start and delete tasks", grown && shrunk, format_args!("{:?}", team.statistics()));
 
-    // LIMIT workers each block on the gate; BACKLOG more wait; the next is handed back.
+    // LIMIT workers each wait at the gate; BACKLOG more wait; the next is handed back.
     for n in 0..LIMIT + BACKLOG {
         team.submit(FnWork::new(gated, 1 << n)).unwrap();
     }
@@ -209,16 +282,14 @@ fn full_backlog_hands_work_back() {
     check(
         "a full backlog hands work back",
         back && s.busy_workers == LIMIT && s.backlogged == BACKLOG && s.idle_workers == 0,
-        format!("{s:?}; refused: {refused:?} carrying arg {arg:#x}"),
+        format_args!("{s:?}; refused: {refused:?} carrying arg {arg:#x}"),
     );
 
-    for _ in 0..LIMIT + BACKLOG {
-        GATE.get().unwrap().give();
-    }
+    PERMITS.fetch_add(LIMIT + BACKLOG, SeqCst);
     let expected = (1 << (LIMIT + BACKLOG)) - 1;
     let drained = wait_until(EVENTUALLY, || GATED_SUM.load(SeqCst) == expected);
     let resubmitted = team.submit(refused.into_inner());
-    GATE.get().unwrap().give();
+    PERMITS.fetch_add(1, SeqCst);
     let all = wait_until(EVENTUALLY, || GATED_SUM.load(SeqCst) == expected + (1 << 20));
     team.quit().unwrap();
     let finished = wait_until(EVENTUALLY, || team.is_finished() && tasks() == base);
@@ -226,7 +297,7 @@ fn full_backlog_hands_work_back() {
     check(
         "the handed-back item runs once there is room; quit deletes tasks",
         drained && resubmitted.is_ok() && all && finished && s.workers() == 0 && s.workers_created == s.workers_retired,
-        format!("sum {:#x}; {s:?}; {} tasks (base {base})", GATED_SUM.load(SeqCst), tasks()),
+        format_args!("sum {:#x}; {s:?}; {} tasks (base {base})", GATED_SUM.load(SeqCst), tasks()),
     );
 }
 
@@ -237,24 +308,13 @@ fn late(n: usize) {
 }
 
 fn failed_task_creation_keeps_work() {
-    static SLOT: TeamSlot<FixedTeam<FnWork>> = TeamSlot::new();
+    static SLOT: TeamSlot<LockTeam<FnWork>> = TeamSlot::new();
     let base = settled_tasks();
-    let team = new_team(&SLOT);
+    let team = new_lock_team(&SLOT);
     let errors_before = START_ERRORS.load(SeqCst);
 
-    // Take the whole FreeRTOS heap (Rust's heap is not involved: this is pvPortMalloc).
-    let mut taken = Vec::new();
-    for size in [64 * 1024, 1024, 8] {
-        let layout = Layout::from_size_align(size, 8).unwrap();
-        loop {
-            // SAFETY: a non-zero size; freed with the same layout below.
-            let p = unsafe { FreeRtosAllocator.alloc(layout) };
-            if p.is_null() {
-                break;
-            }
-            taken.push((p, layout));
-        }
-    }
+    // Static creation cannot run out of memory; a priority the kernel refuses makes it fail.
+    WORKER_PRIORITY.store(200, SeqCst);
     team.submit(FnWork::new(late, 7)).unwrap();
     let s = team.statistics();
     let errors = START_ERRORS.load(SeqCst) - errors_before;
@@ -264,21 +324,18 @@ fn failed_task_creation_keeps_work() {
             && s.workers() == 0
             && LATE.load(SeqCst) == 0
             && errors == 1
-            && LAST_START_ERROR.get() == Some(&SpawnError::OutOfMemory),
-        format!("{s:?}; {errors} start error(s), last {:?}", LAST_START_ERROR.get()),
+            && LAST_START_ERROR.load(SeqCst) == 1,
+        format_args!("{s:?}; {errors} start error(s), last code {}", LAST_START_ERROR.load(SeqCst)),
     );
-    for (p, layout) in taken {
-        // SAFETY: allocated above with this layout, freed once.
-        unsafe { FreeRtosAllocator.dealloc(p, layout) };
-    }
+    WORKER_PRIORITY.store(LOW, SeqCst);
     team.pump().unwrap();
     let ran = wait_until(EVENTUALLY, || LATE.load(SeqCst) == 7);
     team.quit().unwrap();
     let finished = wait_until(EVENTUALLY, || team.is_finished() && tasks() == base);
     check(
-        "with room again, pump serves it",
+        "with a valid priority again, pump serves it",
         ran && finished && team.statistics().workers_created == 1,
-        format!("{:?}", team.statistics()),
+        format_args!("{:?}", team.statistics()),
     );
 }
 
@@ -309,22 +366,19 @@ fn create_cmd_worker(stats: &Statistics) -> Option<Wk<Cmd>> {
     if stats.workers() >= 1 {
         return None;
     }
-    CMD_WORKERS.iter().find(|w| !w.is_started())?.start("cmd", STACK, PRIO).ok()
+    CMD_WORKERS.iter().find(|w| !w.is_started())?.start("cmd", LOW).ok()
 }
 
 fn user_enum_work() {
-    static SLOT: TeamSlot<FixedTeam<Cmd>> = TeamSlot::new();
+    static SLOT: TeamSlot<LockTeam<Cmd>> = TeamSlot::new();
     let base = settled_tasks();
-    let coordinator = LockWorker::with_queue(FreeRtosLock::new().unwrap(), heapless::Deque::new());
-    let team = TeamBuilder::new(create_cmd_worker as fn(&Statistics) -> Option<Wk<Cmd>>)
-        .coordinator(coordinator)
-        .build_static(&SLOT);
+    let team = TeamBuilder::new(create_cmd_worker as Create<Cmd>).coordinator(lock_coordinator()).build_static(&SLOT);
     let cmds = [Cmd::Add(1), Cmd::Add(2), Cmd::Double, Cmd::Add(4), Cmd::Double];
     for cmd in cmds {
         let mut cmd = cmd;
         while let Err(refused) = team.submit(cmd) {
             cmd = refused.into_inner();
-            CurrentTask::delay(Duration::ticks(1));
+            kernel::delay(1);
         }
     }
     let done = wait_until(EVENTUALLY, || CMDS_RUN.load(SeqCst) == 5);
@@ -333,6 +387,242 @@ fn user_enum_work() {
     check(
         "user enum work, in order on one worker",
         done && finished && TOTAL.load(SeqCst) == ((1 + 2) * 2 + 4) * 2,
-        format!("{cmds:?} -> {}", TOTAL.load(SeqCst)),
+        format_args!("{cmds:?} -> {}", TOTAL.load(SeqCst)),
     );
+}
+
+// ---- A Team fed from the tick interrupt, coordinated by a task ------------------------------
+
+/// The coordinator's inbox: the backlog, the workers and a few control events.
+const COORDINATOR_INBOX: usize = BACKLOG + LIMIT + 8;
+type TaskCoordinator = &'static TaskWorker<Coordinate<FnWork>, COORDINATOR_INBOX>;
+type IsrTeam = Team<FnWork, Wk<FnWork>, TaskCoordinator, Create<FnWork>, Fixed<BACKLOG, LIMIT>>;
+
+static ISR_TEAM: TeamSlot<IsrTeam> = TeamSlot::new();
+static COORDINATOR: TaskWorker<Coordinate<FnWork>, COORDINATOR_INBOX> = TaskWorker::new();
+
+const ISR_ITEMS: usize = 150;
+const TASK_ITEMS: usize = 100;
+const ISR_PER_TICK: usize = 3;
+static ISR_HITS: [AtomicU8; ISR_ITEMS + TASK_ITEMS] = [const { AtomicU8::new(0) }; ISR_ITEMS + TASK_ITEMS];
+static ISR_RAN: AtomicUsize = AtomicUsize::new(0);
+static ISR_FED: AtomicUsize = AtomicUsize::new(0);
+static ISR_REFUSED: AtomicUsize = AtomicUsize::new(0);
+static ISR_CALLS: AtomicUsize = AtomicUsize::new(0);
+static ISR_SEEN_AS_INTERRUPT: AtomicBool = AtomicBool::new(true);
+static ISR_LOCK_REFUSED: AtomicBool = AtomicBool::new(false);
+static ISR_START_REFUSED: AtomicBool = AtomicBool::new(false);
+static ISR_SIGNAL: FreeRtosSignal = FreeRtosSignal::new();
+static ISR_SIGNAL_WOKE: AtomicBool = AtomicBool::new(false);
+static TASK_FED_DONE: AtomicBool = AtomicBool::new(false);
+
+fn isr_hit(i: usize) {
+    ISR_HITS[i].fetch_add(1, SeqCst);
+    if i.is_multiple_of(20) {
+        kernel::delay(1);
+    }
+    ISR_RAN.fetch_add(1, SeqCst);
+}
+
+/// The tick hook: the host's interrupt handler. Submits a few items per tick; a full
+/// backlog or coordinator inbox hands the item back, and it is tried again next tick.
+fn tick_feed() {
+    ISR_CALLS.fetch_add(1, SeqCst);
+    if !kernel::in_interrupt() {
+        ISR_SEEN_AS_INTERRUPT.store(false, SeqCst);
+    }
+    if ISR_CALLS.load(SeqCst) == 1 {
+        // What may not be done in an interrupt handler is refused, not attempted.
+        static LOCK: FreeRtosLock = FreeRtosLock::new();
+        ISR_LOCK_REFUSED.store(LOCK.with((), |()| ()).is_err(), SeqCst);
+        let unused = WORKERS.iter().find(|w| !w.is_started()).unwrap();
+        ISR_START_REFUSED.store(matches!(unused.start("never", LOW), Err(SpawnError::InInterrupt)), SeqCst);
+        ISR_SIGNAL.notify();
+    }
+    let Some(team) = ISR_TEAM.get() else { return };
+    for _ in 0..ISR_PER_TICK {
+        let i = ISR_FED.load(SeqCst);
+        if i == ISR_ITEMS {
+            return;
+        }
+        match team.submit(FnWork::new(isr_hit, i)) {
+            Ok(()) => ISR_FED.store(i + 1, SeqCst),
+            Err(_) => {
+                ISR_REFUSED.fetch_add(1, SeqCst);
+                return;
+            }
+        }
+    }
+}
+
+fn signal_waiter(_: usize) {
+    ISR_SIGNAL.wait();
+    ISR_SIGNAL_WOKE.store(true, SeqCst);
+}
+
+fn task_feed(_: usize) {
+    let team = ISR_TEAM.get().unwrap();
+    for i in ISR_ITEMS..ISR_ITEMS + TASK_ITEMS {
+        let mut work = FnWork::new(isr_hit, i);
+        while let Err(refused) = team.submit(work) {
+            work = refused.into_inner();
+            kernel::delay(1);
+        }
+    }
+    TASK_FED_DONE.store(true, SeqCst);
+}
+
+/// The recommended topology for interrupts: the coordinator is a task (above the workers),
+/// so an interrupt's submit only queues an event and wakes it with a FromISR notify.
+fn interrupt_feed_task_coordinator() {
+    let base = settled_tasks();
+    WORKER_PRIORITY.store(LOW, SeqCst);
+    in_task("waiter", MID, signal_waiter, 0);
+    let coordinator = COORDINATOR.start("coordinator", HIGH).unwrap();
+    let team = TeamBuilder::new(create as Create<FnWork>).coordinator(coordinator).build_static(&ISR_TEAM);
+    kernel::set_tick_hook(Some(tick_feed));
+    in_task("feeder", MID, task_feed, 0);
+    let all = ISR_ITEMS + TASK_ITEMS;
+    let all_ran = wait_until(EVENTUALLY, || {
+        ISR_FED.load(SeqCst) == ISR_ITEMS && TASK_FED_DONE.load(SeqCst) && ISR_RAN.load(SeqCst) == all
+    });
+    kernel::set_tick_hook(None);
+    let quiet = wait_until(EVENTUALLY, || {
+        let s = team.statistics();
+        s.busy_workers == 0 && s.backlogged == 0
+    });
+    let s = team.statistics();
+    team.quit().unwrap();
+    let finished = wait_until(EVENTUALLY, || team.is_finished() && COORDINATOR.stack_high_water_mark().is_some());
+    let gone = wait_until(EVENTUALLY, || tasks() == base);
+    let end = team.statistics();
+    let once = ISR_HITS.iter().filter(|h| h.load(SeqCst) == 1).count();
+    check(
+        "items from the tick interrupt and from a task, each exactly once",
+        all_ran && once == all,
+        format_args!(
+            "{ISR_ITEMS} submitted in the tick hook ({} hand-backs retried at the next tick), {TASK_ITEMS} by a task: {once}/{all} ran exactly once",
+            ISR_REFUSED.load(SeqCst)
+        ),
+    );
+    check(
+        "in the tick hook: in_interrupt, the lock and task creation are refused, a signal wakes a task",
+        ISR_SEEN_AS_INTERRUPT.load(SeqCst)
+            && ISR_LOCK_REFUSED.load(SeqCst)
+            && ISR_START_REFUSED.load(SeqCst)
+            && wait_until(EVENTUALLY, || ISR_SIGNAL_WOKE.load(SeqCst)),
+        format_args!("{} hook calls", ISR_CALLS.load(SeqCst)),
+    );
+    check(
+        "the task coordinator creates, retires and quits worker tasks",
+        quiet
+            && finished
+            && gone
+            && s.workers_created >= 1
+            && end.workers() == 0
+            && end.workers_retired == end.workers_created,
+        format_args!("after the feed {s:?}; after quit {end:?}; {} tasks (base {base})", tasks()),
+    );
+}
+
+// ---- A paced Team on FreeRTOS ticks ---------------------------------------------------------
+
+static CLOCK: FreeRtosClock = FreeRtosClock::new();
+static TIMER: FreeRtosSignal = FreeRtosSignal::new();
+static PACED: TeamSlot<LockTeam<FnWork>> = TeamSlot::new();
+const INTERVAL_MS: u64 = 30;
+const KEEP_ALIVE_MS: u64 = 60;
+const SLOW_ITEMS: usize = 6;
+const SLOW_TICKS: u32 = 40;
+static CREATED_AT: [AtomicU32; LIMIT] = [const { AtomicU32::new(0) }; LIMIT];
+static PACED_CREATED: AtomicUsize = AtomicUsize::new(0);
+static SLOW_DONE: AtomicUsize = AtomicUsize::new(0);
+static LAST_DONE_AT: AtomicU32 = AtomicU32::new(0);
+static TIMER_ENDED: AtomicBool = AtomicBool::new(false);
+
+fn create_paced(stats: &Statistics) -> Option<Wk<FnWork>> {
+    let worker = create(stats)?;
+    let n = PACED_CREATED.fetch_add(1, SeqCst);
+    if let Some(at) = CREATED_AT.get(n) {
+        at.store(kernel::tick_count(), SeqCst);
+    }
+    Some(worker)
+}
+
+fn slow(_: usize) {
+    kernel::delay(SLOW_TICKS);
+    LAST_DONE_AT.store(kernel::tick_count(), SeqCst);
+    SLOW_DONE.fetch_add(1, SeqCst);
+}
+
+/// The Team's timer: sleeps until its next deadline (or until woken because the deadline
+/// moved earlier), then ticks it.
+fn timer(_: usize) {
+    let team = PACED.get().unwrap();
+    while !team.is_finished() {
+        match team.next_deadline() {
+            Some(deadline) => {
+                let now = CLOCK.now();
+                if deadline > now {
+                    TIMER.wait_timeout(deadline - now);
+                }
+                let _ = team.tick();
+            }
+            None => TIMER.wait(),
+        }
+    }
+    TIMER_ENDED.store(true, SeqCst);
+}
+
+fn paced_team_on_ticks() {
+    let base = settled_tasks();
+    WORKER_PRIORITY.store(LOW, SeqCst);
+    let policy = GrowthPolicy::new()
+        .burst(1)
+        .growth_interval(Duration::from_millis(INTERVAL_MS))
+        .keep_alive(Some(Duration::from_millis(KEEP_ALIVE_MS)))
+        .max(Some(LIMIT));
+    let team = TeamBuilder::new(create_paced as Create<FnWork>)
+        .coordinator(lock_coordinator())
+        .policy(policy)
+        .clock(&CLOCK)
+        .timer(&TIMER)
+        .build_static(&PACED);
+    in_task("timer", HIGH, timer, 0);
+    let t0 = kernel::tick_count();
+    for _ in 0..SLOW_ITEMS {
+        let mut work = FnWork::new(slow, 0);
+        while let Err(refused) = team.submit(work) {
+            work = refused.into_inner();
+            kernel::delay(1);
+        }
+    }
+    let ran = wait_until(EVENTUALLY, || SLOW_DONE.load(SeqCst) == SLOW_ITEMS);
+    let retired = wait_until(EVENTUALLY, || team.statistics().workers() == 0);
+    let retired_at = kernel::tick_count();
+    let s = team.statistics();
+    let at: [u32; LIMIT] = core::array::from_fn(|i| CREATED_AT[i].load(SeqCst).wrapping_sub(t0));
+    // One tick of slack: a pass reads the clock when it starts, and `create` may run a tick
+    // later (without pacing, all three would come within a tick of the first).
+    let paced = at.windows(2).all(|w| u64::from(w[1].wrapping_sub(w[0])) >= INTERVAL_MS - 1);
+    let kept = u64::from(retired_at.wrapping_sub(LAST_DONE_AT.load(SeqCst))) >= KEEP_ALIVE_MS;
+    check(
+        "workers come one growth interval apart, on ticks",
+        ran && s.workers_created == LIMIT as u64 && paced,
+        format_args!(
+            "{SLOW_ITEMS} items of {SLOW_TICKS} ticks; workers created at ticks {at:?} (interval {INTERVAL_MS})"
+        ),
+    );
+    check(
+        "idle workers retire after the keep-alive, on ticks",
+        retired && kept && s.workers_retired == LIMIT as u64,
+        format_args!(
+            "last item done at +{}, all retired by +{} (keep-alive {KEEP_ALIVE_MS}); {s:?}",
+            LAST_DONE_AT.load(SeqCst).wrapping_sub(t0),
+            retired_at.wrapping_sub(t0)
+        ),
+    );
+    team.quit().unwrap();
+    let ended = wait_until(EVENTUALLY, || team.is_finished() && TIMER_ENDED.load(SeqCst) && tasks() == base);
+    check("quit ends the timer task too", ended, format_args!("{} tasks (base {base})", tasks()));
 }

@@ -1,6 +1,14 @@
 //! The alloc configuration on a real FreeRTOS kernel (POSIX port): a Team of FreeRTOS-task
 //! `ThreadWorker`s made by `threadteam_freertos::pool`, with its signal, lock and clock.
 //! Run: `cargo test -p threadteam-freertos --test team`.
+//!
+//! Every task here runs at one priority, [`MID`], because they all allocate through the
+//! host's allocator: on the POSIX port a task is a pthread that FreeRTOS suspends wherever
+//! the tick lands, and one suspended inside glibc's `malloc` or `free` holds a lock that a
+//! higher-priority task would then wait for in the host kernel, where FreeRTOS cannot see it
+//! (the simulator's limitation, not the backend's). Mixed priorities are tested where
+//! nothing allocates through glibc: the no-alloc test on the host, and both configurations
+//! on the Cortex-M port (`backends/freertos/firmware`, where the heap is FreeRTOS's).
 
 mod common;
 
@@ -8,8 +16,8 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, OnceLock};
 
-use common::{check, scenario, settled_tasks, tasks, wait_until, PRIO, STACK};
-use threadteam_core::{BoxedWork, RawLock, Signal, Worker};
+use common::{check, scenario, settled_tasks, tasks, wait_until, MID, STACK};
+use threadteam_core::{BoxedWork, Clock, RawLock, Signal, Worker};
 use threadteam_freertos::freertos_next::{CurrentTask, Duration, FreeRtosAllocator, Semaphore};
 use threadteam_freertos::{
     pool, spawn, FreeRtosClock, FreeRtosLock, FreeRtosPool, FreeRtosSignal, FreeRtosThreadFactory, SpawnError,
@@ -19,16 +27,20 @@ use threadteam_freertos::{
 const EVENTUALLY: u32 = 5_000;
 
 fn main() {
-    common::run("team", || {
-        scenario("signal_and_clock", signal_and_clock);
-        scenario("lock_is_exclusive_and_refuses_reentry", lock_is_exclusive_and_refuses_reentry);
-        scenario("many_submitters_every_item_once", many_submitters_every_item_once);
-        scenario("grow_shrink_and_quit_delete_tasks", grow_shrink_and_quit_delete_tasks);
-        scenario(
-            "heap_exhaustion_leaves_work_queued_and_reports_it",
-            heap_exhaustion_leaves_work_queued_and_reports_it,
-        );
-    })
+    common::run(
+        "team",
+        || {
+            scenario("signal_and_clock", signal_and_clock);
+            scenario("lock_is_exclusive_and_refuses_reentry", lock_is_exclusive_and_refuses_reentry);
+            scenario("many_submitters_every_item_once", many_submitters_every_item_once);
+            scenario("grow_shrink_and_quit_delete_tasks", grow_shrink_and_quit_delete_tasks);
+            scenario(
+                "heap_exhaustion_leaves_work_queued_and_reports_it",
+                heap_exhaustion_leaves_work_queued_and_reports_it,
+            );
+        },
+        || (),
+    )
 }
 
 fn ms(d: u64) -> core::time::Duration {
@@ -37,7 +49,7 @@ fn ms(d: u64) -> core::time::Duration {
 
 fn signal_and_clock() {
     let clock = FreeRtosClock::new();
-    let sig = Arc::new(FreeRtosSignal::new().unwrap());
+    let sig = Arc::new(FreeRtosSignal::new());
     sig.notify();
     sig.notify();
     let first = sig.wait_timeout(ms(0));
@@ -56,7 +68,7 @@ fn signal_and_clock() {
     // Another task sleeps in wait(); a notify from this task wakes it.
     let woke = Arc::new(Semaphore::new_binary().unwrap());
     let (s, w) = (sig.clone(), woke.clone());
-    spawn("sleeper", STACK, PRIO, move || {
+    spawn("sleeper", STACK, MID, move || {
         s.wait();
         w.give();
     })
@@ -77,7 +89,7 @@ fn signal_and_clock() {
 }
 
 fn lock_is_exclusive_and_refuses_reentry() {
-    let lock = Arc::new(FreeRtosLock::new().unwrap());
+    let lock = Arc::new(FreeRtosLock::new());
     let nested = lock.with(1, |one| (one, lock.with(2, |two| two)));
     check("lock refuses re-entry", nested == Ok((1, Err(2))), format!("{nested:?}"));
 
@@ -88,7 +100,7 @@ fn lock_is_exclusive_and_refuses_reentry() {
     let done = Arc::new(Semaphore::new_counting(TASKS, 0).unwrap());
     for i in 0..TASKS {
         let (lock, counter, done) = (lock.clone(), counter.clone(), done.clone());
-        spawn(&format!("locker{i}"), STACK, PRIO, move || {
+        spawn(&format!("locker{i}"), STACK, MID, move || {
             for _ in 0..ITERS {
                 lock.with((), |()| {
                     let v = counter.load(SeqCst);
@@ -111,7 +123,7 @@ fn lock_is_exclusive_and_refuses_reentry() {
 }
 
 fn new_pool(limit: usize, errors: Arc<Mutex<Vec<SpawnError>>>) -> Arc<FreeRtosPool> {
-    pool(move || limit, FreeRtosThreadFactory::new("worker", STACK, PRIO), move |e| errors.lock().push(*e)).unwrap()
+    pool(move || limit, FreeRtosThreadFactory::new("worker", STACK, MID), move |e| errors.lock().push(*e))
 }
 
 /// The test's record of start errors: a FreeRTOS mutex, since the reporting task and the
@@ -148,7 +160,7 @@ fn many_submitters_every_item_once() {
     let refused = Arc::new(AtomicUsize::new(0));
     for s in 0..SUBMITTERS {
         let (team, submitted, refused) = (team.clone(), submitted.clone(), refused.clone());
-        spawn(&format!("submitter{s}"), STACK, PRIO, move || {
+        spawn(&format!("submitter{s}"), STACK, MID, move || {
             for k in 0..PER {
                 let i = s * PER + k;
                 let work: BoxedWork = Box::new(move || {
@@ -333,11 +345,9 @@ fn heap_exhaustion_leaves_work_queued_and_reports_it() {
     );
     team.quit().unwrap();
     let clean = wait_until(EVENTUALLY, || team.is_finished() && tasks() == base);
+    // The idle task frees a deleted task's memory a little after it stops counting it.
+    let back = wait_until(EVENTUALLY, || FreeRtosAllocator.get_free_size() >= free_before);
     let free_end = FreeRtosAllocator.get_free_size();
     drop(team);
-    check(
-        "the heap comes back",
-        clean && free_end + 512 >= free_before,
-        format!("free {free_before} before, {free_end} after quit (the pool's mutex is still alive)"),
-    );
+    check("the heap comes back", clean && back, format!("free {free_before} before, {free_end} after quit"));
 }

@@ -42,7 +42,7 @@ use alloc::boxed::Box;
 use core::fmt;
 
 use super::{Lane, BYPASS_BUDGET};
-use crate::sync::{backoff, model_size, AtomicUsize, Once, Ordering, Retry, Section, MODELLED};
+use crate::sync::{backoff, model_size, AtomicUsize, Once, Ordering, Retry, SlotLock, MODELLED};
 
 /// The Team's gate, in the tail word.
 const OPEN: usize = 1;
@@ -97,7 +97,7 @@ struct Slot<T> {
     /// `pos`, `pos + 1` when it holds that push's item.
     seq: AtomicUsize,
     /// `None` in a published slot: the item was removed by `remove_first`.
-    item: Section<Option<T>>,
+    item: SlotLock<Option<T>>,
 }
 
 /// Consecutive slots of a segment.
@@ -134,7 +134,7 @@ impl<T> Segment<T> {
         self.chunks[c].call_once(|| {
             let first = advance(self.start, c << self.chunk_shift);
             (0..1 << self.chunk_shift)
-                .map(|i| Slot { seq: AtomicUsize::new(advance(first, i)), item: Section::new(None) })
+                .map(|i| Slot { seq: AtomicUsize::new(advance(first, i)), item: SlotLock::new(None) })
                 .collect()
         })
     }
