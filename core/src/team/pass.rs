@@ -13,7 +13,6 @@ use super::state::TeamState;
 use super::Failure;
 use super::{Backlogged, Coordinate, Job, Statistics, Team, WorkerId};
 use crate::policy::LimitFn;
-#[cfg(feature = "std")]
 use crate::sync::Ordering;
 use crate::{AlreadyQuit, ExclusiveWorker, Queue, Storage, SubmitError, Work, Worker};
 
