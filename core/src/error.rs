@@ -9,6 +9,7 @@ use core::fmt;
 /// after quit.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::{AlreadyQuit, workers::Quit};
 ///
@@ -35,6 +36,7 @@ impl core::error::Error for AlreadyQuit {}
 /// `anyhow::Error` or `Box<dyn Error + Send + Sync>` with `?`.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::{workers::MemoryWorker, SubmitError, Worker};
 ///
@@ -58,6 +60,7 @@ impl<T> SubmitError<T> {
     /// implementations).
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::SubmitError;
     ///
@@ -72,6 +75,7 @@ impl<T> SubmitError<T> {
     /// A refusal because a fixed-capacity queue is full, carrying `work`.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::SubmitError;
     ///
@@ -95,6 +99,7 @@ impl<T> SubmitError<T> {
     /// what keeps the error `Sync` for work that is not.)
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::SubmitError;
     ///
@@ -121,6 +126,7 @@ impl<T> SubmitError<T> {
     /// The same refusal carrying `f(work)`.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::SubmitError;
     ///
@@ -169,6 +175,7 @@ impl<T> core::error::Error for SubmitError<T> {}
 /// locked, since only its by-value and `&mut` accessors are used.)
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::SubmitError;
 ///
@@ -185,6 +192,7 @@ impl<T> Refused<T> {
     /// Holds `work`.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::{Refused, SubmitError};
     ///

@@ -13,6 +13,7 @@ use core::time::Duration;
 /// error too (the Team tries again at its next event).
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::ThreadFactory;
 ///
@@ -59,6 +60,7 @@ impl<F: ThreadFactory + ?Sized> ThreadFactory for &F {
 /// FreeRTOS: the `FromISR` give, then a yield if a higher-priority task woke).
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use std::sync::{Condvar, Mutex};
 /// use std::time::Duration;
@@ -107,6 +109,7 @@ pub trait Signal: Send + Sync {
 /// [`ManualClock`](crate::policy::ManualClock).
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use core::sync::atomic::{AtomicU64, Ordering};
 /// use core::time::Duration;

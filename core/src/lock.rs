@@ -54,6 +54,7 @@ pub trait RawLock: Send + Sync {
 /// pass.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::{CriticalSectionLock, RawLock};
 /// use threadteam::team::CallerLock;
@@ -75,6 +76,7 @@ impl CriticalSectionLock {
     /// An unlocked lock.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::port::CriticalSectionLock;
     ///
@@ -130,6 +132,7 @@ mod std_lock {
     /// not make the lock unusable.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use std::sync::Arc;
     /// use threadteam::port::{RawLock, StdLock};
@@ -148,6 +151,7 @@ mod std_lock {
         /// An unlocked lock.
         ///
         /// ```
+        /// # use threadteam_critical_section_std as _; // a host critical-section implementation
         /// # use threadteam_core as threadteam;
         /// use threadteam::port::{RawLock, StdLock};
         ///

@@ -77,6 +77,7 @@ impl<T, L: RawLock> LockWorker<T, L> {
     /// grows with `alloc`; without it, it holds 16 items).
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::port::CriticalSectionLock;
     /// use threadteam::workers::{FnWork, LockWorker};
@@ -98,6 +99,7 @@ impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     /// fixed [`heapless::Deque`] of the size a firmware chooses, for instance.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::port::CriticalSectionLock;
     /// use threadteam::workers::{FnWork, LockWorker};

@@ -23,6 +23,7 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// function, as in Twisted.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use core::sync::atomic::{AtomicUsize, Ordering};
 /// use threadteam::workers::{FnWork, MemoryWorker};
@@ -52,6 +53,7 @@ impl<T, Q: Queue<T>> MemoryWorker<T, Q> {
     /// An empty memory worker.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::workers::MemoryWorker;
     ///
@@ -66,6 +68,7 @@ impl<T, Q: Queue<T>> MemoryWorker<T, Q> {
         /// A memory worker over an empty `queue`; `const`, so it can be a `static`:
         ///
         /// ```
+        /// # use threadteam_critical_section_std as _; // a host critical-section implementation
         /// # use threadteam_core as threadteam;
         /// use threadteam::workers::{FnWork, MemoryWorker};
         /// static WORKER: MemoryWorker<FnWork, heapless::Deque<FnWork, 8>> =
@@ -160,6 +163,7 @@ mod with_alloc {
     /// Runs one recorded item of a memory worker: see [`create_memory_worker`].
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::workers::create_memory_worker;
     /// use threadteam::Worker;
@@ -207,6 +211,7 @@ mod with_alloc {
     /// `createMemoryWorker`).
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::workers::create_memory_worker;
     /// use threadteam::Worker;

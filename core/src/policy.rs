@@ -34,6 +34,7 @@ use crate::Clock;
 ///
 /// ```
 /// use core::time::Duration;
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::policy::ManualClock;
 /// use threadteam::port::Clock;
@@ -52,6 +53,7 @@ impl ManualClock {
         /// A clock at zero.
         ///
         /// ```
+        /// # use threadteam_critical_section_std as _; // a host critical-section implementation
         /// # use threadteam_core as threadteam;
         /// use threadteam::policy::ManualClock;
         /// use threadteam::port::Clock;
@@ -98,6 +100,7 @@ impl fmt::Debug for ManualClock {
 /// Team's clock.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use core::time::Duration;
 /// use threadteam::policy::Observation;
@@ -128,6 +131,7 @@ pub struct Observation {
 ///
 /// ```
 /// use core::time::Duration;
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::policy::Observation;
 /// use threadteam::GrowthPolicy;
@@ -171,6 +175,7 @@ impl GrowthPolicy {
     /// The defaults: min 0, burst 1, growth interval 500 ms, keep-alive 10 s, no max.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use core::time::Duration;
     /// use threadteam::GrowthPolicy;
@@ -195,6 +200,7 @@ impl GrowthPolicy {
     /// clock.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::GrowthPolicy;
     ///
@@ -210,6 +216,7 @@ impl GrowthPolicy {
     /// they idle: Twisted's `pool(lambda: max, ...)`. It needs no clock.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::GrowthPolicy;
     ///

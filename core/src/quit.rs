@@ -9,6 +9,7 @@ use crate::AlreadyQuit;
 /// every other gets [`AlreadyQuit`].
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::workers::Quit;
 /// use threadteam::AlreadyQuit;
@@ -28,6 +29,7 @@ impl Quit {
         /// A flag that is not set.
         ///
         /// ```
+        /// # use threadteam_critical_section_std as _; // a host critical-section implementation
         /// # use threadteam_core as threadteam;
         /// use threadteam::workers::Quit;
         ///

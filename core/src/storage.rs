@@ -12,6 +12,7 @@ use crate::{Lane, NoLane};
 /// `VecDeque` (grows).
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::Queue;
 ///
@@ -52,6 +53,7 @@ pub trait Queue<T>: Default {
 /// A growable-or-fixed sequence (a `Vec`). Implemented for [`heapless::Vec`] and `Vec`.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::Seq;
 ///
@@ -193,6 +195,7 @@ mod heap {
 /// (of `Wk`) in.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Fixed, Storage};
 ///
@@ -218,6 +221,7 @@ pub trait Storage<W, Wk> {
 /// Needs neither `alloc` nor `std`; a full backlog hands work back.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{CallerLock, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot};
 /// use threadteam::workers::{FnWork, MemoryWorker};
@@ -251,6 +255,7 @@ impl<W, Wk, const B: usize, const N: usize> Storage<W, Wk> for Fixed<B, N> {
 /// Heap storage that grows as needed (requires `alloc`).
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use std::sync::Arc;
 /// use threadteam::team::{Growable, HeapTeam, Team};

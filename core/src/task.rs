@@ -20,6 +20,7 @@ use crate::{BoxedWork, Coordinate, ExclusiveWorker, Failure, Job, Statistics, St
 /// ```
 /// # #[cfg(feature = "std")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::TaskError;
 ///
@@ -58,6 +59,7 @@ impl TaskError {
     /// themselves).
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::TaskError;
     ///
@@ -362,6 +364,7 @@ fn work_addr(work: &BoxedWork) -> usize {
 /// ```
 /// # #[cfg(feature = "std")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Coordinate, Job, TeamBuilder};
 /// use threadteam::workers::{create_memory_worker, BoxedWork};
@@ -512,6 +515,7 @@ where
     /// ```
     /// # #[cfg(feature = "std")]
     /// # fn main() {
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::team::{Coordinate, Job, TeamBuilder};
     /// use threadteam::workers::{create_memory_worker, BoxedWork};

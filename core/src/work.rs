@@ -6,6 +6,7 @@
 /// pointer plus an argument) or implement `Work` for your own enum of jobs.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::workers::Work;
 ///
@@ -31,6 +32,7 @@ impl<F: FnOnce()> Work for F {
 /// Work as a plain function pointer and a word-sized argument: the no-alloc work item.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::workers::{FnWork, Work};
 ///
@@ -49,6 +51,7 @@ impl FnWork {
     /// Work that calls `func(arg)`.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::workers::{FnWork, Work};
     ///
@@ -69,6 +72,7 @@ impl Work for FnWork {
 /// A heap-allocated closure: the usual work type when `alloc` is available.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::workers::{BoxedWork, Work};
 ///

@@ -11,6 +11,7 @@ use crate::{AlreadyQuit, SubmitError};
 /// [`SubmitError`]. Work it accepts is run, unless the worker documents otherwise.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use core::cell::Cell;
 /// use threadteam::{AlreadyQuit, SubmitError, Worker};
@@ -60,6 +61,7 @@ pub trait Worker<T> {
 /// never nested inside it. A [`Team`](crate::Team)'s coordinator must be exclusive.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::CriticalSectionLock;
 /// use threadteam::workers::{FnWork, LockWorker};

@@ -51,6 +51,7 @@ pub struct StartedThreadTeam<S: Signal + 'static, C: 'static, T> {
 ///
 /// ```
 /// use std::sync::{mpsc, Arc};
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::{Signal, ThreadFactory};
 /// use threadteam::team::ThreadTeamBuilder;

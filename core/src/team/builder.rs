@@ -12,6 +12,7 @@ use crate::{Clock, ExclusiveWorker, GrowthPolicy, LockWorker, Signal, Storage, W
 /// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::RawLock;
 /// use threadteam::team::DefaultLock;
@@ -25,6 +26,7 @@ pub type DefaultLock = crate::StdLock;
 /// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::RawLock;
 /// use threadteam::team::DefaultLock;
@@ -40,6 +42,7 @@ pub type DefaultLock = crate::CriticalSectionLock;
 /// `pool()` does when it is given no reactor.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::CallerLock;
 /// use threadteam::workers::FnWork;
@@ -54,6 +57,7 @@ pub type CallerLock<W> = LockWorker<Coordinate<W>, DefaultLock>;
 /// boxed, so the Team's type can be written down.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use std::sync::Arc;
 /// use threadteam::team::{CreateWorker, Job};
@@ -76,6 +80,7 @@ pub type CreateWorker<Wk> = alloc::boxed::Box<dyn FnMut(&Statistics) -> Option<W
 /// storage. Name it in a struct as `Arc<HeapTeam<W, Wk>>`.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use std::sync::Arc;
 /// use threadteam::team::{HeapTeam, Job, TeamBuilder};
@@ -99,6 +104,7 @@ pub type HeapTeam<W, Wk, C = CallerLock<W>> = Team<W, Wk, C, CreateWorker<Wk>, c
 /// [`TeamBuilder::build`].
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use std::sync::Arc;
 /// use threadteam::team::{Coordinate, Job, MemoryTeam, TeamBuilder};
@@ -134,6 +140,7 @@ pub type MemoryTeam<W = crate::BoxedWork> =
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Coordinate, Job, TeamBuilder};
 /// use threadteam::workers::{create_memory_worker, BoxedWork};
@@ -156,6 +163,7 @@ pub type MemoryTeam<W = crate::BoxedWork> =
 /// Without an allocator, the Team lives in a static [`TeamSlot`]:
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{CallerLock, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot};
 /// use threadteam::workers::{FnWork, MemoryWorker};
@@ -201,6 +209,7 @@ where
     /// ```
     /// # #[cfg(feature = "alloc")]
     /// # fn main() {
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::team::{Job, TeamBuilder};
     /// use threadteam::workers::{create_memory_worker, BoxedWork};

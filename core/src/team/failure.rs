@@ -17,6 +17,7 @@ use core::fmt;
 /// ```
 /// # #[cfg(feature = "std")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use std::sync::{Arc, Mutex};
 /// use threadteam::team::{Coordinate, Job, TeamBuilder};
@@ -97,6 +98,7 @@ impl Failure {
     /// ```
     /// # #[cfg(feature = "std")]
     /// # fn main() {
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::TaskError;
     ///

@@ -118,6 +118,7 @@ impl<W> Clone for SelfLink<W> {
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Job, TeamBuilder};
 /// use threadteam::workers::{create_memory_worker, BoxedWork};
@@ -212,6 +213,7 @@ impl<W> fmt::Debug for Job<W> {
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Coordinate, Job, TeamBuilder};
 /// use threadteam::workers::{create_memory_worker, BoxedWork};

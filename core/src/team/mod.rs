@@ -100,6 +100,7 @@ use stats::{Published, Timing};
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Job, TeamBuilder, WorkerId};
 /// use threadteam::workers::{create_memory_worker, BoxedWork, MemoryWorker};
@@ -123,6 +124,7 @@ pub type WorkerId = usize;
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Job, TeamBuilder};
 /// use threadteam::workers::{create_memory_worker, BoxedWork};
@@ -176,6 +178,7 @@ impl<W> Backlogged<W> {
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Coordinate, Job, TeamBuilder};
 /// use threadteam::workers::{create_memory_worker, BoxedWork};
@@ -231,6 +234,7 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
 /// [`TeamBuilder::build_static`].
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::port::CriticalSectionLock;
 /// use threadteam::team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot};
@@ -269,6 +273,7 @@ impl<T> TeamSlot<T> {
     /// An empty slot.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::team::TeamSlot;
     ///
@@ -394,6 +399,7 @@ where
     /// ```
     /// # #[cfg(feature = "alloc")]
     /// # fn main() {
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::team::{Coordinate, Job, TeamBuilder};
     /// use threadteam::workers::{create_memory_worker, BoxedWork};

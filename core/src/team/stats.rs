@@ -13,6 +13,7 @@ use crate::GrowthPolicy;
 /// ```
 /// # #[cfg(feature = "alloc")]
 /// # fn main() {
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::{Job, TeamBuilder};
 /// use threadteam::workers::{create_memory_worker, BoxedWork};

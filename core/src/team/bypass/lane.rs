@@ -25,6 +25,7 @@ pub(super) mod sealed {
 /// which never misses the item.
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::bypass::{Lane, NoLane};
 ///
@@ -84,6 +85,7 @@ pub trait Lane<T>: sealed::Sealed + Default {
 /// [`Fixed`]: crate::Fixed
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::bypass::{Lane, NoLane};
 ///

@@ -164,6 +164,7 @@ impl<T> Segment<T> {
 /// How the Team uses it: [the fast lane](crate::team#the-fast-lane).
 ///
 /// ```
+/// # use threadteam_critical_section_std as _; // a host critical-section implementation
 /// # use threadteam_core as threadteam;
 /// use threadteam::team::bypass::{Lane, Ring};
 ///
@@ -194,6 +195,7 @@ impl<T> Ring<T> {
     /// An empty lane; its first slots are allocated by its first push.
     ///
     /// ```
+    /// # use threadteam_critical_section_std as _; // a host critical-section implementation
     /// # use threadteam_core as threadteam;
     /// use threadteam::team::bypass::{Lane, Ring};
     ///
