@@ -56,6 +56,13 @@ pub struct FreeRtosClock {
 
 impl FreeRtosClock {
     /// A clock; all clocks read the same ticks.
+    ///
+    /// ```
+    /// use threadteam_freertos::FreeRtosClock;
+    ///
+    /// static CLOCK: FreeRtosClock = FreeRtosClock::new(); // `const`: a `static`, no allocator
+    /// # let _ = &CLOCK;
+    /// ```
     pub const fn new() -> Self {
         Self { seen: critical_section::Mutex::new(Cell::new((0, 0))) }
     }

@@ -80,6 +80,13 @@ pub fn stack_high_water_mark() -> usize {
 
 /// FreeRTOS heap figures (`xPortGetFreeHeapSize`, `xPortGetMinimumEverFreeHeapSize`,
 /// `configTOTAL_HEAP_SIZE`), in bytes. Only the alloc configuration has a heap.
+///
+/// ``` no_run
+/// use threadteam_freertos::kernel::{heap_stats, HeapStats};
+///
+/// let HeapStats { total, free, min_ever_free } = heap_stats();
+/// assert!(min_ever_free <= free && free <= total);
+/// ```
 #[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeapStats {

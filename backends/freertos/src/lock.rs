@@ -47,6 +47,13 @@ pub struct FreeRtosLock {
 
 impl FreeRtosLock {
     /// An unlocked lock; the FreeRTOS mutex is created when it is first taken.
+    ///
+    /// ```
+    /// use threadteam_freertos::FreeRtosLock;
+    ///
+    /// static LOCK: FreeRtosLock = FreeRtosLock::new(); // the FreeRTOS mutex is created on first use
+    /// # let _ = &LOCK;
+    /// ```
     pub const fn new() -> Self {
         Self { mutex: StaticSemaphore::new(Kind::Mutex), owner: AtomicUsize::new(0) }
     }

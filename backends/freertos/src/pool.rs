@@ -11,6 +11,19 @@ use threadteam_core::{
 use crate::{FreeRtosLock, FreeRtosSignal, SpawnError};
 
 /// A Team of the core's [`ThreadWorker`]s on FreeRTOS tasks, as made by [`pool()`].
+///
+/// ``` no_run
+/// use std::sync::Arc;
+/// use threadteam_core::Worker;
+/// use threadteam_freertos::{pool, FreeRtosPool, FreeRtosThreadFactory};
+///
+/// struct App {
+///     workers: Arc<FreeRtosPool>,
+/// }
+/// // In a task:
+/// let app = App { workers: pool(|| 2, FreeRtosThreadFactory::new("w", 512, 1), |_| {}) };
+/// app.workers.submit(Box::new(|| ())).unwrap();
+/// ```
 pub type FreeRtosPool = ThreadTeam<FreeRtosSignal, LockWorker<Coordinate<BoxedWork>, FreeRtosLock>>;
 
 /// A Team of FreeRTOS-task workers started through `factory` (a

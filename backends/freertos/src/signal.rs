@@ -44,6 +44,13 @@ pub struct FreeRtosSignal {
 
 impl FreeRtosSignal {
     /// A signal with no token; the FreeRTOS semaphore is created on first use.
+    ///
+    /// ```
+    /// use threadteam_freertos::FreeRtosSignal;
+    ///
+    /// static WAKE: FreeRtosSignal = FreeRtosSignal::new(); // the semaphore is created on first use
+    /// # let _ = &WAKE;
+    /// ```
     pub const fn new() -> Self {
         Self { semaphore: StaticSemaphore::new(Kind::Binary), early: AtomicBool::new(false) }
     }

@@ -18,6 +18,21 @@ use threadteam_core::ThreadFactory;
 use crate::ffi;
 
 /// Why a task could not be created.
+///
+/// ```
+/// use threadteam_freertos::SpawnError;
+///
+/// fn describe(error: SpawnError) -> &'static str {
+///     match error {
+///         SpawnError::OutOfMemory => "grow configTOTAL_HEAP_SIZE",
+///         SpawnError::InInterrupt => "start tasks from a task",
+///         _ => "fix the task's parameters",
+///     }
+/// }
+/// assert_eq!(describe(SpawnError::OutOfMemory), "grow configTOTAL_HEAP_SIZE");
+/// let as_error: &(dyn core::error::Error + Send + Sync) = &SpawnError::InInterrupt;
+/// # let _ = as_error;
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpawnError {
@@ -60,6 +75,13 @@ impl core::error::Error for SpawnError {}
 ///
 /// Only an identity: the task may have returned and been deleted by the time you look at
 /// it, so no FreeRTOS call can be made through it.
+///
+/// ``` no_run
+/// let first = threadteam_freertos::spawn("a", 512, 1, || ()).unwrap();
+/// let second = threadteam_freertos::spawn("b", 512, 1, || ()).unwrap();
+/// assert_ne!(first, second); // an identity, for logs and maps, not a handle to call through
+/// let _key: usize = first.as_usize();
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TaskId(pub(crate) usize);
 
@@ -223,6 +245,14 @@ pub struct FreeRtosThreadFactory {
 #[cfg(feature = "alloc")]
 impl FreeRtosThreadFactory {
     /// Tasks named after `name`, with a stack of `stack_words` words and `priority`.
+    ///
+    /// ```
+    /// use threadteam_freertos::FreeRtosThreadFactory;
+    ///
+    /// // Tasks "io0", "io1", ... with 1024-word stacks at priority 2.
+    /// let factory = FreeRtosThreadFactory::new("io", 1024, 2);
+    /// assert_eq!(factory.priority(), 2);
+    /// ```
     pub const fn new(name: &'static str, stack_words: u32, priority: u8) -> Self {
         Self { name, stack_words, priority, started: AtomicU32::new(0) }
     }

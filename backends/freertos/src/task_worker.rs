@@ -90,6 +90,15 @@ unsafe impl<T: Send, const N: usize, const S: usize> Sync for TaskWorker<T, N, S
 
 impl<T: 'static, const N: usize, const STACK_WORDS: usize> TaskWorker<T, N, STACK_WORDS> {
     /// A worker with no task yet; `const`, for a `static`.
+    ///
+    /// ```
+    /// use threadteam_core::FnWork;
+    /// use threadteam_freertos::TaskWorker;
+    ///
+    /// // Up to 4 queued items, no task until `start`.
+    /// static WORKER: TaskWorker<FnWork, 4> = TaskWorker::new();
+    /// # let _ = &WORKER;
+    /// ```
     pub const fn new() -> Self {
         Self {
             inbox: MemoryWorker::with_queue(heapless::Deque::new()),
