@@ -63,6 +63,13 @@ done <<<"$packages"
 echo "every publishable package ships LICENSE-MIT and LICENSE-APACHE identical to the root ones"
 
 echo "--- cargo package (each tarball is unpacked and built from itself)"
+# cargo verifies against the tarballs it has just made through a local registry, extracted
+# under $CARGO_HOME/registry/src/-<hash>/; an extraction left by an earlier run of the same
+# version would be reused as it is (stale sources). Ours go first.
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+while IFS=';' read -r name version _ _ _; do
+  rm -rf "$cargo_home"/registry/src/-*/"$name-$version"
+done <<<"$packages"
 # The tests stay in the repository (see each `include`), so cargo names every test target it
 # drops; those expected lines are counted, not printed. Every other line is shown.
 args=()

@@ -170,3 +170,14 @@ pub use team::{
 };
 #[doc(hidden)]
 pub use workers::*;
+
+/// Whether this build of the core keeps its short internal sections in `critical-section`
+/// sections: without `std`, yes (interrupt handlers and tasks of any priority may share a
+/// Team); with `std` they are locks that end up sleeping while they wait, which a program
+/// with interrupt handlers or an RTOS scheduler must not rely on. A build of an RTOS port
+/// can check it, since a workspace build may turn `std` on through feature unification.
+///
+/// ```
+/// assert_eq!(threadteam_core::CRITICAL_SECTIONS, !cfg!(feature = "std"));
+/// ```
+pub const CRITICAL_SECTIONS: bool = !cfg!(feature = "std");

@@ -42,14 +42,9 @@ pub fn check(name: &str, ok: bool, detail: impl Display) {
 
 /// Whether threadteam-core was built with `std`. `cargo test --workspace` builds it so
 /// (Cargo unifies features across the packages it builds, and the facade's and the std
-/// backend's need `std`); its short internal sections are then std mutexes, which FreeRTOS
-/// tasks of different priorities and interrupt handlers must not share (a task blocked in
-/// one keeps the scheduler from running the holder). Detected through the one thing `std`
-/// visibly changes in the core's types: growable storage gets a fast lane.
-#[cfg(feature = "alloc")]
-const CORE_HAS_STD: bool = <<threadteam_core::Growable as threadteam_core::Storage<FnWork, ()>>::Lane as threadteam_core::Lane<FnWork>>::ENABLED;
-#[cfg(not(feature = "alloc"))]
-const CORE_HAS_STD: bool = false;
+/// backend's need `std`); its short internal sections are then not critical sections, which
+/// FreeRTOS tasks of different priorities and interrupt handlers must not share.
+const CORE_HAS_STD: bool = !threadteam_core::CRITICAL_SECTIONS;
 
 /// The controller: a static task (no allocation) that runs the scenarios.
 static CONTROLLER: TaskWorker<FnWork, 1> = TaskWorker::new();
