@@ -142,7 +142,7 @@ impl Submitter {
                 Ok(()) => round.accepted += 1,
                 Err(SubmitError::BacklogFull(work)) => {
                     round.refused += 1;
-                    self.kept = Some(work);
+                    self.kept = Some(work.into_inner());
                     break;
                 }
                 Err(refused) => {
