@@ -147,6 +147,7 @@ pub mod port {
     #[cfg(feature = "std")]
     pub use crate::lock::StdLock;
     pub use crate::lock::{CriticalSectionLock, RawLock};
+    pub use crate::CRITICAL_SECTIONS;
 }
 
 // The flat names of the layout before the `team`, `workers` and `port` modules, kept (out of

@@ -448,7 +448,8 @@ impl fmt::Debug for ThreadPool {
 /// ```
 #[must_use = "a builder does nothing until it is built"]
 pub struct ThreadPoolBuilder {
-    min: usize,
+    /// `None` until set: Twisted's 5, lowered to `max` when only `max` is set below it.
+    min: Option<usize>,
     max: usize,
     pool: PoolBuilder,
 }
@@ -470,16 +471,25 @@ impl ThreadPoolBuilder {
     /// assert_eq!((pool.min(), pool.max()), (5, 20));
     /// ```
     pub fn new() -> Self {
-        Self { min: 5, max: 20, pool: PoolBuilder::new() }
+        Self { min: None, max: 20, pool: PoolBuilder::new() }
     }
 
     /// The number of threads [`start`](ThreadPool::start) creates and the pool keeps.
+    /// Unset, it is Twisted's 5, or `max` if that is smaller.
     pub fn min(mut self, min: usize) -> Self {
-        self.min = min;
+        self.min = Some(min);
         self
     }
 
     /// The most threads the pool runs at once.
+    ///
+    /// ```
+    /// use threadteam::ThreadPool;
+    ///
+    /// // Without a minimum of its own, the pool keeps at most `max` threads.
+    /// let pool = ThreadPool::builder().max(2).build();
+    /// assert_eq!((pool.min(), pool.max()), (2, 2));
+    /// ```
     pub fn max(mut self, max: usize) -> Self {
         self.max = max;
         self
@@ -543,9 +553,10 @@ impl ThreadPoolBuilder {
     /// # Panics
     /// If `min > max`, or `max` is 0 (the pool could never run anything).
     pub fn build(self) -> ThreadPool {
-        check_sizes(self.min, self.max);
+        let min = self.min.unwrap_or(TWISTED_MIN.min(self.max));
+        check_sizes(min, self.max);
         let sizes = Arc::new(Sizes {
-            min: AtomicUsize::new(self.min),
+            min: AtomicUsize::new(min),
             max: AtomicUsize::new(self.max),
             started: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
@@ -561,6 +572,9 @@ impl ThreadPoolBuilder {
         ThreadPool { pool, sizes, sizing: Mutex::new(()) }
     }
 }
+
+/// Twisted's default minimum.
+const TWISTED_MIN: usize = 5;
 
 /// The sizes a ThreadPool may have.
 fn check_sizes(min: usize, max: usize) {
