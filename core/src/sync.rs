@@ -418,14 +418,22 @@ pub(crate) fn backoff(step: u32) {
     if step < 6 {
         spin(step);
     } else {
-        #[cfg(all(threadteam_loom, feature = "std"))]
-        loom::thread::yield_now();
-        #[cfg(all(not(threadteam_loom), feature = "std"))]
-        std::thread::yield_now();
-        #[cfg(not(feature = "std"))]
-        for _ in 0..64 {
-            core::hint::spin_loop();
-        }
+        yield_processor();
+    }
+}
+
+/// Lets any other runnable thread have this processor, then returns (without `std`, where
+/// there is no scheduler to ask, a short spin). For a thread polling for work before it
+/// parks: the scheduler often wakes the very thread that will submit that work onto the
+/// poller's own core, and a poller that spun on `pause` would keep it from running.
+pub(crate) fn yield_processor() {
+    #[cfg(all(threadteam_loom, feature = "std"))]
+    loom::thread::yield_now();
+    #[cfg(all(not(threadteam_loom), feature = "std"))]
+    std::thread::yield_now();
+    #[cfg(not(feature = "std"))]
+    for _ in 0..64 {
+        core::hint::spin_loop();
     }
 }
 

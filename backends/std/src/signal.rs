@@ -11,11 +11,6 @@ const EMPTY: u8 = 0;
 const NOTIFIED: u8 = 1;
 const PARKED: u8 = 2;
 
-/// How long a waiter spins on the token before it blocks. Under load the next item usually
-/// comes within a few microseconds: catching it spinning saves both sides a system call
-/// and a context switch. Idle threads block right after, so an idle pool costs no CPU.
-const SPINS: u32 = 400;
-
 /// A binary semaphore (see [`Signal`]) in the manner of std's thread parker: the token is
 /// an atomic, so `notify` is one atomic swap unless the waiter is really blocked; the
 /// mutex and condition variable are touched only to block and to wake a blocked waiter.
@@ -56,19 +51,12 @@ impl StdSignal {
         self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
 
-    fn spin_for_token(&self) -> bool {
-        for _ in 0..SPINS {
-            if self.take_token() {
-                return true;
-            }
-            core::hint::spin_loop();
-        }
-        false
-    }
-
     /// Blocks until notified or `deadline`; returns whether the token was taken.
     fn block(&self, deadline: Option<Instant>) -> bool {
-        if self.spin_for_token() {
+        // No spinning here: a waiter that wants to catch a token without blocking polls
+        // first (a pool's thread re-checks its inbox, yielding, before it waits), and a
+        // spin on `pause` would hold a core that the notifier may need.
+        if self.take_token() {
             return true;
         }
         let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
