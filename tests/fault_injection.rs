@@ -47,12 +47,18 @@ const KNOWN_FAULTS: &[(&str, &str)] = &[
     ("core-memory/captured-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
     ("core-memory/result-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
     ("pool/failure-hook/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("pool/spawn-error-hook/payload-drop-panics", "fault 2 (its spawn-error-hook variant): the hook's payload is dropped outside any catch"),
+    (
+        "pool/spawn-error-hook/payload-drop-panics",
+        "fault 2 (its spawn-error-hook variant): the hook's payload is dropped outside any catch",
+    ),
     ("pool/task/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
     ("pool/captured-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
     ("pool/result-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
     ("thread-pool/failure-hook/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("thread-pool/spawn-error-hook/payload-drop-panics", "fault 2 (its spawn-error-hook variant): the hook's payload is dropped outside any catch"),
+    (
+        "thread-pool/spawn-error-hook/payload-drop-panics",
+        "fault 2 (its spawn-error-hook variant): the hook's payload is dropped outside any catch",
+    ),
     ("thread-pool/callback/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
     ("thread-pool/task/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
     ("thread-pool/captured-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
@@ -304,7 +310,9 @@ impl Subject {
     fn drive(&self) {
         if let Subject::CoreMemory { coordinate, work, .. } = self {
             loop {
-                let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| coordinate.perform_all() + work.perform_all()));
+                let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    coordinate.perform_all() + work.perform_all()
+                }));
                 match step {
                     Ok(0) => return,
                     Ok(_) => {}

@@ -102,7 +102,8 @@ pub fn run(what: &str, cases: Vec<Case>, known: &[(&str, &str)]) {
             (None, Outcome::Pass(_)) => println!("  {name}: ok"),
             (Some(fault), Outcome::Pass(_)) => {
                 println!("  {name}: ok, but listed as a known fault ({fault})");
-                mismatches.push(format!("{name}: passes, but KNOWN_FAULTS lists it ({fault}): remove it from the list"));
+                mismatches
+                    .push(format!("{name}: passes, but KNOWN_FAULTS lists it ({fault}): remove it from the list"));
             }
             (Some(fault), _) => println!("  {name}: {line} [known: {fault}]"),
             (None, _) => {
@@ -144,11 +145,13 @@ fn quiet_injected_panics() {
         } else if thread::current().name() == Some("main") {
             // Injected in a call-back, it unwound into the case's own thread: the pool let
             // it reach its caller.
-            eprintln!("an injected panic reached the caller's thread at {}", info.location().map_or_else(String::new, |l| l.to_string()));
+            eprintln!(
+                "an injected panic reached the caller's thread at {}",
+                info.location().map_or_else(String::new, |l| l.to_string())
+            );
         }
     }));
 }
-
 
 fn run_children(names: Vec<String>) -> Vec<(String, Outcome, String)> {
     let queue = Arc::new(Mutex::new(names.iter().cloned().enumerate().collect::<VecDeque<_>>()));
@@ -185,17 +188,20 @@ fn run_one(exe: &std::path::Path, name: &str) -> (Outcome, String) {
         .spawn()
         .expect("start a child process");
     // Read both pipes while the child runs: a full pipe would block it.
-    let readers: Vec<_> = [child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>), child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>)]
-        .into_iter()
-        .flatten()
-        .map(|mut pipe| {
-            thread::spawn(move || {
-                let mut text = String::new();
-                let _ = pipe.read_to_string(&mut text);
-                text
-            })
+    let readers: Vec<_> = [
+        child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>),
+        child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|mut pipe| {
+        thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
         })
-        .collect();
+    })
+    .collect();
     let deadline = Instant::now() + TIMEOUT;
     let status = loop {
         if let Some(status) = child.try_wait().expect("poll a child") {
@@ -221,7 +227,12 @@ fn run_one(exe: &std::path::Path, name: &str) -> (Outcome, String) {
         Some(status) => {
             let why = output
                 .lines()
-                .filter(|l| l.contains("panicked at") || l.starts_with("assertion") || l.contains("fatal runtime error") || l.starts_with("an injected panic reached"))
+                .filter(|l| {
+                    l.contains("panicked at")
+                        || l.starts_with("assertion")
+                        || l.contains("fatal runtime error")
+                        || l.starts_with("an injected panic reached")
+                })
                 .map(str::to_string)
                 .chain(output.lines().skip_while(|l| !l.contains("panicked at")).nth(1).map(str::to_string))
                 .collect::<Vec<_>>()

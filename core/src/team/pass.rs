@@ -224,7 +224,8 @@ where
                 Ok(cap) => Some(cap),
                 Err(payload) => {
                     // Its payload's own drop may panic too: then the second payload is leaked.
-                    if let Err(second) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(move || drop(payload))) {
+                    if let Err(second) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(move || drop(payload)))
+                    {
                         core::mem::forget(second);
                     }
                     Some(0)
