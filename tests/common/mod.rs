@@ -125,3 +125,5 @@ pub fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         std::thread::yield_now();
     }
 }
+
+pub mod isolated;

@@ -213,7 +213,27 @@ where
     }
 
     fn cap(&mut self) -> Option<usize> {
-        self.limit.as_mut().map(|limit| limit())
+        let limit = self.limit.as_mut()?;
+        // The limit runs in the middle of a pass, with the Team's state taken out: a panic
+        // unwinding from here would leave the state out for good, and every later pass
+        // would fail. A limit that panics allows no new worker this time; it is asked again
+        // at the next attempt.
+        #[cfg(feature = "std")]
+        {
+            match std::panic::catch_unwind(core::panic::AssertUnwindSafe(limit)) {
+                Ok(cap) => Some(cap),
+                Err(payload) => {
+                    // Its payload's own drop may panic too: then the second payload is leaked.
+                    if let Err(second) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(move || drop(payload)))
+                    {
+                        core::mem::forget(second);
+                    }
+                    Some(0)
+                }
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        Some(limit())
     }
 
     fn create(&mut self, stats: &Statistics) -> Option<Wk> {
