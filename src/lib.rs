@@ -26,10 +26,6 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
-// Links spell out the public paths (`[`Team`](team::Team)`); the short names would resolve
-// too, through the hidden re-exports of the older flat layout, which rustdoc then calls
-// redundant.
-#![allow(rustdoc::redundant_explicit_links)]
 
 #[cfg(feature = "std")]
 extern crate std;
@@ -71,14 +67,6 @@ pub mod port {
     #[cfg(feature = "std")]
     pub use threadteam_std::{StdClock, StdSignal};
 }
-
-// The flat names of the layout before these modules, kept (out of the docs) so code written
-// against it still builds; the names above win over them. New code uses the paths above.
-#[doc(hidden)]
-pub use threadteam_core::*;
-#[doc(hidden)]
-#[cfg(feature = "std")]
-pub use threadteam_std::*;
 
 /// The FreeRTOS backend (feature `freertos`): [`threadteam_freertos`], re-exported whole.
 ///

@@ -7,7 +7,11 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use threadteam::{team::pool, Pool, StdSignal, StdTeam, StdThreadFactory, Worker};
+use threadteam::{
+    port::StdSignal,
+    team::pool,
+    {Pool, StdTeam, StdThreadFactory, Worker},
+};
 
 const PARENTS: usize = 20;
 

@@ -7,7 +7,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use threadteam::{Clock, GrowthPolicy, StdSignal, StdThreadFactory, ThreadTeamBuilder, Worker};
+use threadteam::{
+    port::{Clock, StdSignal},
+    team::ThreadTeamBuilder,
+    {GrowthPolicy, StdThreadFactory, Worker},
+};
 
 /// Real time plus an offset the test moves at will, or frozen.
 struct FaultyClock {

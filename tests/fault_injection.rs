@@ -22,7 +22,8 @@ use std::thread::JoinHandle;
 use threadteam::team::{Coordinate, Job, MemoryTeam, TeamBuilder, ThreadTeamBuilder};
 use threadteam::workers::{create_memory_worker, BoxedWork, Perform};
 use threadteam::{
-    GrowthPolicy, Pool, SpawnError, StdSignal, StdTeam, StdThreadFactory, TaskError, ThreadFactory, ThreadPool, Worker,
+    port::{StdSignal, ThreadFactory},
+    {GrowthPolicy, Pool, SpawnError, StdTeam, StdThreadFactory, TaskError, ThreadPool, Worker},
 };
 
 use common::isolated::{self, wait_for, Case, Fault, Figures, Ledger, PanicOnDrop};

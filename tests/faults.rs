@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ledger::{Ledger, SharedFactory, TestFactory, XorShift};
-use threadteam::{team::pool, StdSignal, Worker};
+use threadteam::{port::StdSignal, team::pool, Worker};
 
 const SUBMITTERS: usize = 4;
 /// Controller operations, at least; submitters add their own at `CONTROL_PERCENT`.

@@ -11,7 +11,10 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use threadteam::{
-    BoxedWork, Coordinate, Job, LockWorker, MemoryWorker, RawLock, Statistics, StdLock, TeamBuilder, Worker,
+    port::{RawLock, StdLock},
+    team::{Coordinate, Job, Statistics, TeamBuilder},
+    workers::{BoxedWork, LockWorker, MemoryWorker},
+    Worker,
 };
 
 type Before = Arc<Mutex<Option<Box<dyn FnOnce() + Send>>>>;

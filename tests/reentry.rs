@@ -18,7 +18,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
-use threadteam::{GrowthPolicy, Pool, SpawnError, StdThreadFactory, ThreadFactory, ThreadPool};
+use threadteam::{
+    port::ThreadFactory,
+    {GrowthPolicy, Pool, SpawnError, StdThreadFactory, ThreadPool},
+};
 
 use common::isolated::{self, wait_for, Case, Figures, Ledger};
 

@@ -20,7 +20,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ledger::{SharedFactory, TestFactory, XorShift};
-use threadteam::{team::pool, StdSignal, Worker};
+use threadteam::{port::StdSignal, team::pool, Worker};
 
 const SUBMITTERS: usize = 4;
 const MAX_LIMIT: usize = 8;

@@ -8,7 +8,12 @@ use std::sync::{mpsc, Arc, OnceLock, Weak};
 use std::thread;
 use std::time::Duration;
 
-use threadteam::{pool, BoxedWork, SpawnError, StdTeam, StdThreadFactory, ThreadFactory, Worker, BYPASS_BUDGET};
+use threadteam::{
+    port::ThreadFactory,
+    team::bypass::BYPASS_BUDGET,
+    workers::BoxedWork,
+    {pool, SpawnError, StdTeam, StdThreadFactory, Worker},
+};
 
 use common::{join_all, Gate, Keep, Scripted};
 

@@ -8,7 +8,11 @@ use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
 
-use threadteam::{AlreadyQuit, SpawnError, StdThreadFactory, ThreadFactory, ThreadPool, BYPASS_BUDGET};
+use threadteam::{
+    port::ThreadFactory,
+    team::bypass::BYPASS_BUDGET,
+    {AlreadyQuit, SpawnError, StdThreadFactory, ThreadPool},
+};
 
 use common::{eventually, Gate, Scripted};
 
@@ -541,7 +545,7 @@ fn the_pool_types_can_be_shared_between_threads() {
     shared::<ThreadPool>();
     shared::<threadteam::StdTeam>();
     shared::<threadteam::Pool>();
-    shared::<threadteam::StdThreadWorker<threadteam::BoxedWork>>();
+    shared::<threadteam::workers::StdThreadWorker<threadteam::workers::BoxedWork>>();
     shared::<threadteam::PoolStatistics>();
 }
 

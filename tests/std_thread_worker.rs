@@ -6,7 +6,11 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
-use threadteam::{thread_worker, BoxedWork, SpawnError, StdSignal, ThreadFactory, ThreadWorker, Worker};
+use threadteam::{
+    port::{StdSignal, ThreadFactory},
+    workers::{thread_worker, BoxedWork, ThreadWorker},
+    {SpawnError, Worker},
+};
 
 use common::{Gate, Scripted};
 

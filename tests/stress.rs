@@ -14,7 +14,11 @@ use std::sync::Arc;
 use std::thread;
 
 use ledger::{hand_back, Ledger, SharedFactory, TestFactory, Totals, XorShift};
-use threadteam::{team::pool, StdSignal, SubmitError, Worker};
+use threadteam::{
+    port::StdSignal,
+    team::pool,
+    {SubmitError, Worker},
+};
 
 const SUBMITTERS: usize = 8;
 /// Controller operations per round, at least.
@@ -39,7 +43,11 @@ struct Controls {
 
 /// Runs one stress round; `quit_at` is (submitter, task index) at which that submitter
 /// quits the pool, or `None` to quit after every submit.
-fn round(seed: u64, per: usize, quit_at: Option<(usize, usize)>) -> (Totals, Controls, threadteam::Statistics, usize) {
+fn round(
+    seed: u64,
+    per: usize,
+    quit_at: Option<(usize, usize)>,
+) -> (Totals, Controls, threadteam::team::Statistics, usize) {
     let total = SUBMITTERS * per;
     let ledger = Ledger::new(total);
     let factory = TestFactory::new(0, seed);
@@ -130,7 +138,7 @@ fn round(seed: u64, per: usize, quit_at: Option<(usize, usize)>) -> (Totals, Con
     (ledger.totals(), controls, stats, joined)
 }
 
-fn report(name: &str, seed: u64, t: &Totals, c: &Controls, s: &threadteam::Statistics, threads: usize) {
+fn report(name: &str, seed: u64, t: &Totals, c: &Controls, s: &threadteam::team::Statistics, threads: usize) {
     println!(
         "{name}: seed {seed}: tasks {}, ran {}, handed back {}, lost {}, doubled {}; \
          controller: {} grow, {} shrink, {} limit changes ({} refused after quit); \

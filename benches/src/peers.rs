@@ -49,7 +49,7 @@ pub fn names() -> Vec<(&'static str, Role, bool)> {
     n.0
 }
 
-type CorePool = threadteam_core::ThreadTeam<StdSignal>;
+type CorePool = threadteam_core::team::ThreadTeam<StdSignal>;
 
 /// threadteam's core `pool()`: a Team of `ThreadWorker`s behind a `LockWorker`
 /// coordinator, capped at `max_threads`, `min_threads` pre-started with `grow`.
@@ -65,7 +65,7 @@ impl Pool for ThreadTeam {
 
     fn build(config: &PoolConfig) -> Self {
         let limit = config.max_threads;
-        let pool = threadteam_core::pool::<StdSignal, _>(move || limit, StdThreadFactory::new(), |_| {});
+        let pool = threadteam_core::team::pool::<StdSignal, _>(move || limit, StdThreadFactory::new(), |_| {});
         if config.min_threads > 0 {
             pool.grow(config.min_threads).expect("a fresh pool has not quit");
         }

@@ -5,8 +5,8 @@ use core::time::Duration;
 
 /// Starts a thread (or an RTOS task) that runs a worker's loop.
 ///
-/// This is the first of the traits a port implements (the others: [`Signal`], and a
-/// [`RawLock`](crate::RawLock) if [`CriticalSectionLock`](crate::CriticalSectionLock) does not
+/// This is the first of the traits a port implements (the others: [`Signal`](crate::port::Signal), and a
+/// [`RawLock`](crate::port::RawLock) if [`CriticalSectionLock`](crate::port::CriticalSectionLock) does not
 /// suit). Starting may fail (the OS refuses a thread, the RTOS heap is exhausted): that is an
 /// error value, never a panic, and a Team keeps the work queued. On a platform where a
 /// thread cannot be started from an interrupt handler, `start` called there must return an
@@ -96,7 +96,7 @@ impl<F: ThreadFactory + ?Sized> ThreadFactory for &F {
 pub trait Signal: Send + Sync {
     /// Blocks until a token is available, and takes it.
     fn wait(&self);
-    /// Like [`wait`](Signal::wait), giving up after `timeout`. Returns whether a token was
+    /// Like [`wait`](crate::port::Signal::wait), giving up after `timeout`. Returns whether a token was
     /// taken.
     fn wait_timeout(&self, timeout: Duration) -> bool;
     /// Leaves a token, waking the waiter if there is one.

@@ -36,20 +36,20 @@
 //!
 //! | call | from an interrupt handler |
 //! |---|---|
-//! | [`Team::submit`](Worker::submit) | **yes, never blocks.** A full fixed backlog (or coordinator queue) hands the work back ([`SubmitError::BacklogFull`]). Where the pass runs depends on the coordinator: under a [`LockWorker`] with a [`CriticalSectionLock`], in the handler (so its workers' `submit` and `create_worker` must work there); under a coordinator with a task of its own, in that task (the handler only queues the event); under a [`LockWorker`] whose lock the handler may not take, in the lock's holder (see [`LockWorker`]). |
-//! | [`Team::quit`](Worker::quit), [`grow`](Team::grow), [`shrink`](Team::shrink), [`pump`](Team::pump), [`tick`](Team::tick), [`set_policy`](Team::set_policy) | yes, on the same terms as `submit` (a pass may create or quit workers) |
-//! | [`Team::statistics`], [`is_quit`](Team::is_quit), [`is_finished`](Team::is_finished), [`next_deadline`](Team::next_deadline), [`policy`](Team::policy) | yes: atomics and short sections |
-//! | [`Team::reclaim`], [`cancel_backlogged`](Team::cancel_backlogged) | yes; `None` if a pass it preempted holds the Team's state |
-//! | [`MemoryWorker`]: `submit`, `quit`, `pending`, `is_quit`, `perform` | yes (`perform` runs the item in the caller) |
+//! | [`Team::submit`](Worker::submit) | **yes, never blocks.** A full fixed backlog (or coordinator queue) hands the work back ([`SubmitError::BacklogFull`]). Where the pass runs depends on the coordinator: under a [`LockWorker`](crate::workers::LockWorker) with a [`CriticalSectionLock`](crate::port::CriticalSectionLock), in the handler (so its workers' `submit` and `create_worker` must work there); under a coordinator with a task of its own, in that task (the handler only queues the event); under a [`LockWorker`](crate::workers::LockWorker) whose lock the handler may not take, in the lock's holder (see [`LockWorker`](crate::workers::LockWorker)). |
+//! | [`Team::quit`](Worker::quit), [`grow`](crate::team::Team::grow), [`shrink`](crate::team::Team::shrink), [`pump`](crate::team::Team::pump), [`tick`](crate::team::Team::tick), [`set_policy`](crate::team::Team::set_policy) | yes, on the same terms as `submit` (a pass may create or quit workers) |
+//! | [`Team::statistics`](crate::team::Team::statistics), [`is_quit`](crate::team::Team::is_quit), [`is_finished`](crate::team::Team::is_finished), [`next_deadline`](crate::team::Team::next_deadline), [`policy`](crate::team::Team::policy) | yes: atomics and short sections |
+//! | [`Team::reclaim`](crate::team::Team::reclaim), [`cancel_backlogged`](crate::team::Team::cancel_backlogged) | yes; `None` if a pass it preempted holds the Team's state |
+//! | [`MemoryWorker`](crate::workers::MemoryWorker): `submit`, `quit`, `pending`, `is_quit`, `perform` | yes (`perform` runs the item in the caller) |
 //! | [`LockWorker::submit`](Worker::submit) | yes: runs the item there, or defers it to the lock's holder |
-//! | [`Quit`], [`ManualClock`], [`Statistics`] | yes |
-//! | `ThreadWorker`, `Team::spawn`, `JoinHandle` (`alloc`) | only where the allocator may be called from a handler (they allocate) and the [`Signal`] can be notified there |
-//! | [`TeamBuilder`] | at start-up, from thread context |
+//! | [`Quit`](crate::workers::Quit), [`ManualClock`](crate::policy::ManualClock), [`Statistics`](crate::team::Statistics) | yes |
+//! | `ThreadWorker`, `Team::spawn`, `JoinHandle` (`alloc`) | only where the allocator may be called from a handler (they allocate) and the [`Signal`](crate::port::Signal) can be notified there |
+//! | [`TeamBuilder`](crate::team::TeamBuilder) | at start-up, from thread context |
 //!
 //! A port that feeds a Team from interrupts provides a `critical-section` implementation
-//! that masks those interrupts, a [`Signal`] whose `notify` works in a handler, a
-//! [`RawLock`] that answers `Err` at once in a handler if it cannot be taken there, and a
-//! [`ThreadFactory`] that returns an error there if threads cannot be started.
+//! that masks those interrupts, a [`Signal`](crate::port::Signal) whose `notify` works in a handler, a
+//! [`RawLock`](crate::port::RawLock) that answers `Err` at once in a handler if it cannot be taken there, and a
+//! [`ThreadFactory`](crate::port::ThreadFactory) that returns an error there if threads cannot be started.
 //!
 //! # Features
 //!
@@ -65,9 +65,8 @@
 // `threadteam_loom` is the model tests' cfg, not something a user turns on: no badges for it.
 #![cfg_attr(docsrs, doc(auto_cfg(hide(threadteam_loom))))]
 #![forbid(unsafe_code)]
-// Links spell out the public paths (`[`Team`](team::Team)`); the short names would resolve
-// too, through the hidden re-exports of the older flat layout, which rustdoc then calls
-// redundant.
+// Links spell out the public paths (`[`Team`](crate::team::Team)`), which rustdoc calls
+// redundant where the short name is in scope too; the paths are what a reader sees.
 #![allow(rustdoc::redundant_explicit_links)]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core, clippy::std_instead_of_alloc)]
 
@@ -102,11 +101,8 @@ pub mod team;
 mod work;
 mod worker;
 
-// Public (out of the docs) only for code written against the layout before `team`: its
-// items are documented in `team`.
 #[cfg(feature = "alloc")]
-#[doc(hidden)]
-pub mod pool;
+mod pool;
 #[cfg(feature = "alloc")]
 mod task;
 
@@ -117,9 +113,9 @@ pub use task::{JoinHandle, TaskError};
 pub use team::failure::Failure;
 pub use worker::{ExclusiveWorker, Worker};
 
-/// Workers and what they run: the [`Work`] trait and its no-alloc and boxed forms,
-/// [`LockWorker`] (a coordinator that runs work in the caller under a lock),
-/// [`MemoryWorker`] (records work until a test performs it), the one-shot [`Quit`] flag
+/// Workers and what they run: the [`Work`](crate::workers::Work) trait and its no-alloc and boxed forms,
+/// [`LockWorker`](crate::workers::LockWorker) (a coordinator that runs work in the caller under a lock),
+/// [`MemoryWorker`](crate::workers::MemoryWorker) (records work until a test performs it), the one-shot [`Quit`](crate::workers::Quit) flag
 /// and, with `alloc`, the thread-backed `ThreadWorker`.
 ///
 /// Every worker implements [`Worker`](crate::Worker); a Team's coordinator must also be an
@@ -138,8 +134,8 @@ pub mod workers {
 }
 
 /// The platform seam: what a port to an operating system or RTOS implements
-/// ([`ThreadFactory`], [`Signal`], a [`RawLock`] if [`CriticalSectionLock`] does not suit,
-/// a [`Clock`] for adaptive sizing), and the implementations the core ships. The std
+/// ([`ThreadFactory`](crate::port::ThreadFactory), [`Signal`](crate::port::Signal), a [`RawLock`](crate::port::RawLock) if [`CriticalSectionLock`](crate::port::CriticalSectionLock) does not suit,
+/// a [`Clock`](crate::port::Clock) for adaptive sizing), and the implementations the core ships. The std
 /// backend adds OS threads, a signal and a clock. The README's "Porting to another RTOS"
 /// has the contract; `examples/port_sketch.rs` implements it for a toy kernel.
 pub mod port {
@@ -150,27 +146,19 @@ pub mod port {
     pub use crate::CRITICAL_SECTIONS;
 }
 
-// The flat names of the layout before the `team`, `workers` and `port` modules, kept (out of
-// the docs) so code written against it still builds. New code uses the module paths.
-#[doc(hidden)]
-pub use policy::{ManualClock, Observation};
-#[doc(hidden)]
-pub use port::*;
-#[doc(hidden)]
+// The crate's own short paths to the items the public modules above place (`crate::Work`,
+// `crate::Team`): not public, so users meet each item under one name.
+pub(crate) use policy::Observation;
+pub(crate) use port::*;
 #[cfg(feature = "std")]
-pub use team::bypass::Ring;
-#[doc(hidden)]
-pub use team::bypass::{Lane, NoLane, BYPASS_BUDGET};
-#[doc(hidden)]
+pub(crate) use team::bypass::Ring;
+pub(crate) use team::bypass::{Lane, NoLane};
 #[cfg(feature = "alloc")]
-pub use team::{pool, Growable, StartedThreadTeam, ThreadTeam, ThreadTeamBuilder};
-#[doc(hidden)]
-pub use team::{
-    Backlogged, CallerLock, Coordinate, DefaultLock, Fixed, Job, Queue, Seq, Statistics, Storage, Team, TeamBuilder,
-    TeamSlot, WorkerId,
-};
-#[doc(hidden)]
-pub use workers::*;
+pub(crate) use team::Growable;
+#[cfg(feature = "alloc")]
+pub(crate) use team::{Coordinate, Job, Statistics, Team, TeamBuilder};
+pub(crate) use team::{Queue, Seq, Storage};
+pub(crate) use workers::*;
 
 /// Whether this build of the core keeps its short internal sections in `critical-section`
 /// sections: without `std`, yes (interrupt handlers and tasks of any priority may share a

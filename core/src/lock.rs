@@ -1,10 +1,10 @@
-//! Locks for [`LockWorker`](crate::LockWorker): exclusive, and aware of their holder so
+//! Locks for [`LockWorker`](crate::workers::LockWorker): exclusive, and aware of their holder so
 //! re-entrant use is detected instead of deadlocking.
 
 /// A mutual-exclusion lock that knows whether the calling thread already holds it.
 ///
 /// This is the porting surface for coordination: implement it over your RTOS mutex (with
-/// the current task handle as the holder) or use [`CriticalSectionLock`] or, with `std`,
+/// the current task handle as the holder) or use [`CriticalSectionLock`](crate::port::CriticalSectionLock) or, with `std`,
 /// `StdLock`.
 ///
 /// Implementations must guarantee that two calls of `with` never run their closures at the
@@ -12,9 +12,9 @@
 /// `Err(state)` at once instead of waiting.
 ///
 /// A lock that some context may not wait for (an RTOS mutex, in an interrupt handler) must
-/// also return `Err(state)` there, at once: [`LockWorker`](crate::LockWorker) then hands the
+/// also return `Err(state)` there, at once: [`LockWorker`](crate::workers::LockWorker) then hands the
 /// work to the lock's holder instead of waiting (see
-/// [its docs](crate::LockWorker#contexts-that-may-not-wait)). Waiting is allowed only where
+/// [its docs](crate::workers::LockWorker#contexts-that-may-not-wait)). Waiting is allowed only where
 /// the holder can still run meanwhile: a blocking RTOS mutex with priority inheritance
 /// between tasks is fine, a spin lock is not.
 ///
@@ -43,7 +43,7 @@ pub trait RawLock: Send + Sync {
     fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S>;
 }
 
-/// A [`RawLock`] over [`critical_section::with`]: holding it keeps every other thread and
+/// A [`RawLock`](crate::port::RawLock) over [`critical_section::with`]: holding it keeps every other thread and
 /// interrupt out (on a single core, interrupts are off).
 ///
 /// Sound wherever the linked `critical-section` implementation is. An interrupt handler can

@@ -1,4 +1,4 @@
-//! [`LockWorker`]: run work in the caller's thread, one item at a time, under a lock.
+//! [`LockWorker`](crate::workers::LockWorker): run work in the caller's thread, one item at a time, under a lock.
 
 use core::fmt;
 
@@ -22,12 +22,12 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 ///
 /// A context that may not wait for the lock at all, such as an interrupt handler for a lock
 /// that only tasks can take (an RTOS mutex), gets `Err(state)` from
-/// [`RawLock::with`](crate::RawLock::with); its `submit` then queues the work like
+/// [`RawLock::with`](crate::port::RawLock::with); its `submit` then queues the work like
 /// re-entrant work and returns at once. The lock's current holder runs it before it lets
 /// go (and looks again just after), so nothing is stranded behind a holder; if nobody holds
 /// the lock, the work runs at the start of the next `submit` or
 /// [`run_now`](ExclusiveWorker::run_now) that takes it. With a
-/// [`CriticalSectionLock`](crate::CriticalSectionLock), which an interrupt handler can
+/// [`CriticalSectionLock`](crate::port::CriticalSectionLock), which an interrupt handler can
 /// always take on a single core, such work runs at once, in the handler.
 ///
 /// `Q` holds that queued work; with `alloc` it grows, without it it is a fixed
@@ -188,7 +188,7 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
 impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
     /// Runs `work` now, in this thread, under the lock; from inside a running item, or from
     /// a context that may not wait for the lock, queues it for the lock's holder instead
-    /// (see [the type's docs](LockWorker#contexts-that-may-not-wait)).
+    /// (see [the type's docs](crate::workers::LockWorker#contexts-that-may-not-wait)).
     ///
     /// # Errors
     /// [`SubmitError::AlreadyQuit`] after [`quit`](Worker::quit); [`SubmitError::BacklogFull`]

@@ -10,10 +10,10 @@ type DefaultQueue<T> = alloc::collections::VecDeque<T>;
 #[cfg(not(feature = "alloc"))]
 type DefaultQueue<T> = heapless::Deque<T, 16>;
 
-/// An [`ExclusiveWorker`] that only records work; [`perform`](MemoryWorker::perform) runs
+/// An [`ExclusiveWorker`] that only records work; [`perform`](crate::workers::MemoryWorker::perform) runs
 /// one recorded item (Twisted's `MemoryWorker`).
 ///
-/// With memory workers as a [`Team`](crate::Team)'s coordinator and workers, a test drives
+/// With memory workers as a [`Team`](crate::team::Team)'s coordinator and workers, a test drives
 /// the whole Team step by step, with no threads and no sleeps. Items a Team gives them lead
 /// back to the Team, so a memory worker that is never drained keeps its Team alive: finish
 /// a test by quitting the Team and performing until nothing is left.
@@ -160,7 +160,7 @@ mod with_alloc {
     use super::MemoryWorker;
     use crate::Work;
 
-    /// Runs one recorded item of a memory worker: see [`create_memory_worker`].
+    /// Runs one recorded item of a memory worker: see [`create_memory_worker`](crate::workers::create_memory_worker).
     ///
     /// ```
     /// # use threadteam_critical_section_std as _; // a host critical-section implementation

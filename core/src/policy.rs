@@ -1,5 +1,5 @@
-//! Adaptive sizing: when a [`Team`](crate::Team) may create a worker and when an idle one
-//! retires, decided over a [`Clock`].
+//! Adaptive sizing: when a [`Team`](crate::team::Team) may create a worker and when an idle one
+//! retires, decided over a [`Clock`](crate::port::Clock).
 //!
 //! A hard cap on a pool's size turns a memory-pressure concern into a correctness bug: work
 //! that waits on other work in the same pool deadlocks once every slot waits (Twisted
@@ -16,11 +16,11 @@
 //!   worker is reused first, so the surplus ages out;
 //! - an optional hard **max** stays available as a safety net.
 //!
-//! The decisions are pure functions of an [`Observation`] and the time, so they run without
-//! `std` and are tested with a [`ManualClock`]. A Team given a clock (see
-//! [`TeamBuilder::clock`](crate::TeamBuilder::clock)) applies them
+//! The decisions are pure functions of an [`Observation`](crate::policy::Observation) and the time, so they run without
+//! `std` and are tested with a [`ManualClock`](crate::policy::ManualClock). A Team given a clock (see
+//! [`TeamBuilder::clock`](crate::team::TeamBuilder::clock)) applies them
 //! in its state machine and computes the [next deadline](GrowthPolicy::next_deadline) at
-//! which a timer must call [`Team::tick`](crate::Team::tick); with nothing to age out and
+//! which a timer must call [`Team::tick`](crate::team::Team::tick); with nothing to age out and
 //! no backlog there is no deadline, so the timer can sleep indefinitely.
 
 use core::fmt;
@@ -237,7 +237,7 @@ impl GrowthPolicy {
         }
     }
 
-    /// Whether following this policy needs a [`Clock`]: it paces growth or ages idle
+    /// Whether following this policy needs a [`Clock`](crate::port::Clock): it paces growth or ages idle
     /// workers out.
     pub const fn needs_clock(&self) -> bool {
         self.paces_growth() || self.keep_alive.is_some()

@@ -5,7 +5,7 @@ use crate::AlreadyQuit;
 
 /// A flag that can be set exactly once (Twisted's `Quit`).
 ///
-/// Unlike Twisted's, [`set`](Quit::set) is atomic: when threads race, exactly one wins and
+/// Unlike Twisted's, [`set`](crate::workers::Quit::set) is atomic: when threads race, exactly one wins and
 /// every other gets [`AlreadyQuit`].
 ///
 /// ```

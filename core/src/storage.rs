@@ -1,7 +1,7 @@
 //! Where queued work and workers live: fixed capacities (`heapless`) or the heap.
 //!
-//! One state machine serves both; it only talks to the two small traits [`Queue`] and
-//! [`Seq`], and a [`Storage`] picks the concrete types.
+//! One state machine serves both; it only talks to the two small traits [`Queue`](crate::team::Queue) and
+//! [`Seq`](crate::team::Seq), and a [`Storage`](crate::team::Storage) picks the concrete types.
 
 use core::time::Duration;
 
@@ -191,7 +191,7 @@ mod heap {
     }
 }
 
-/// Picks the collections a [`Team`](crate::Team) keeps its backlog (of `W`) and its workers
+/// Picks the collections a [`Team`](crate::team::Team) keeps its backlog (of `W`) and its workers
 /// (of `Wk`) in.
 ///
 /// ```
@@ -279,7 +279,7 @@ impl<W, Wk> Storage<W, Wk> for Growable {
     type Ids = alloc::vec::Vec<(usize, Duration)>;
     #[cfg(feature = "std")]
     type Lane = crate::Ring<W>;
-    /// Without `std` there is no fast lane (see [`Lane`]).
+    /// Without `std` there is no fast lane (see [`Lane`](crate::team::bypass::Lane)).
     #[cfg(not(feature = "std"))]
     type Lane = NoLane;
 }

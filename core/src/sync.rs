@@ -244,7 +244,7 @@ mod claim {
 }
 
 /// A mutex that knows which thread holds it, so that thread is refused instead of
-/// deadlocking on itself: what [`StdLock`](crate::StdLock) is made of. A waiter blocks in the
+/// deadlocking on itself: what [`StdLock`](crate::port::StdLock) is made of. A waiter blocks in the
 /// kernel (never spins), so threads of any priority may share it.
 #[cfg(feature = "std")]
 pub(crate) struct HolderAwareMutex {

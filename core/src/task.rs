@@ -331,7 +331,7 @@ fn work_addr(work: &BoxedWork) -> usize {
     ptr.cast::<()>().addr()
 }
 
-/// The result of work given to [`Team::spawn`] (or a pool's `spawn`): a runtime-agnostic
+/// The result of work given to [`Team::spawn`](crate::team::Team::spawn) (or a pool's `spawn`): a runtime-agnostic
 /// [`Future`] of `Result<T, TaskError>` (Twisted's `deferToThread`), and with `std` a
 /// blocking `join`.
 ///
@@ -356,7 +356,7 @@ fn work_addr(work: &BoxedWork) -> usize {
 ///
 /// With `std`, a panic in the closure is caught and delivered to the handle as
 /// [`TaskError::Panicked`], with its payload; the Team's failure hook does not hear of it and
-/// [`Statistics::failures`](crate::Statistics::failures) does not count it. If the handle was
+/// [`Statistics::failures`](crate::team::Statistics::failures) does not count it. If the handle was
 /// dropped before the panic, nobody could observe it there, so it goes to the Team's failure
 /// hook and is counted, as for any other work. Without `std` a panic does not unwind, so
 /// `Panicked` never happens.
@@ -431,7 +431,7 @@ impl<T> JoinHandle<T> {
     ///
     /// Work that could never run is not waited for: if, when `join` is called, the Team has
     /// no worker and may create none (its limit or `max` is 0, as in a `ThreadPool` that was
-    /// not started; see [`Team::is_stalled`]), the work is cancelled and `join` returns
+    /// not started; see [`Team::is_stalled`](crate::team::Team::is_stalled)), the work is cancelled and `join` returns
     /// [`TaskError::Unrunnable`]. A Team whose workers are merely all busy is waited for.
     ///
     /// # Errors

@@ -2,7 +2,7 @@
 
 /// A unit of work: consumed by running it once.
 ///
-/// Every `FnOnce()` closure is `Work`. Without an allocator, use [`FnWork`] (a function
+/// Every `FnOnce()` closure is `Work`. Without an allocator, use [`FnWork`](crate::workers::FnWork) (a function
 /// pointer plus an argument) or implement `Work` for your own enum of jobs.
 ///
 /// ```

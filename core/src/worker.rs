@@ -58,7 +58,7 @@ pub trait Worker<T> {
 /// `IExclusiveWorker`): the items it is given never run concurrently with each other.
 ///
 /// Work that an item submits to the same worker while it runs is queued and runs after it,
-/// never nested inside it. A [`Team`](crate::Team)'s coordinator must be exclusive.
+/// never nested inside it. A [`Team`](crate::team::Team)'s coordinator must be exclusive.
 ///
 /// ```
 /// # use threadteam_critical_section_std as _; // a host critical-section implementation
@@ -78,8 +78,8 @@ pub trait ExclusiveWorker<T>: Worker<T> {
     /// item instead.
     ///
     /// A worker that runs its items on the caller's thread anyway (a
-    /// [`LockWorker`](crate::LockWorker)) does this to spare its callers building an item:
-    /// a [`Team`](crate::Team) uses it to apply an event to its state directly. The default
+    /// [`LockWorker`](crate::workers::LockWorker)) does this to spare its callers building an item:
+    /// a [`Team`](crate::team::Team) uses it to apply an event to its state directly. The default
     /// declines; a re-entrant call (from inside a running item) must decline.
     ///
     /// # Errors
@@ -90,10 +90,10 @@ pub trait ExclusiveWorker<T>: Worker<T> {
     }
 
     /// Whether [`run_now`](ExclusiveWorker::run_now) runs work on the caller's thread
-    /// whenever it is not re-entrant (a [`LockWorker`](crate::LockWorker)), rather than
-    /// declining. A [`Team`](crate::Team) with such a coordinator lets work bypass it
+    /// whenever it is not re-entrant (a [`LockWorker`](crate::workers::LockWorker)), rather than
+    /// declining. A [`Team`](crate::team::Team) with such a coordinator lets work bypass it
     /// through its [fast lane](crate::team#the-fast-lane) while every worker is busy; a
-    /// Team coordinated by a [`MemoryWorker`](crate::MemoryWorker) never does, so a test
+    /// Team coordinated by a [`MemoryWorker`](crate::workers::MemoryWorker) never does, so a test
     /// sees every step. The default is `false`.
     fn runs_in_caller(&self) -> bool {
         false

@@ -9,8 +9,11 @@ use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
 use threadteam_core::{
-    create_memory_worker, BoxedWork, Clock, Coordinate, Growable, GrowthPolicy, Job, ManualClock, MemoryWorker,
-    Perform, Signal, Statistics, Team, TeamBuilder, Worker,
+    policy::ManualClock,
+    port::{Clock, Signal},
+    team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
+    workers::{create_memory_worker, BoxedWork, MemoryWorker, Perform},
+    {GrowthPolicy, Worker},
 };
 
 type W = BoxedWork;

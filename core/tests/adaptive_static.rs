@@ -8,8 +8,10 @@ use std::sync::OnceLock;
 
 use heapless::Deque;
 use threadteam_core::{
-    Coordinate, Fixed, FnWork, GrowthPolicy, Job, ManualClock, MemoryWorker, Statistics, Team, TeamBuilder, TeamSlot,
-    Worker,
+    policy::ManualClock,
+    team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
+    workers::{FnWork, MemoryWorker},
+    {GrowthPolicy, Worker},
 };
 
 type Jobs = MemoryWorker<Job<FnWork>, Deque<Job<FnWork>, 16>>;

@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use threadteam_core::{
-    create_memory_worker, BoxedWork, Coordinate, Growable, Job, LockWorker, MemoryWorker, RawLock, Statistics, StdLock,
-    Team, TeamBuilder, Worker,
+    port::{RawLock, StdLock},
+    team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
+    workers::{create_memory_worker, BoxedWork, LockWorker, MemoryWorker},
+    Worker,
 };
 
 type Item = Box<dyn FnOnce() + Send>;

@@ -4,7 +4,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use threadteam_core::{Coordinate, Fixed, FnWork, Job, MemoryWorker, Statistics, Team, TeamBuilder, TeamSlot, Worker};
+use threadteam_core::{
+    team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
+    workers::{FnWork, MemoryWorker},
+    Worker,
+};
 
 type WorkerQ = heapless::Deque<Job<FnWork>, 4>;
 type CoordQ = heapless::Deque<Coordinate<FnWork>, 16>;

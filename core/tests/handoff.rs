@@ -10,7 +10,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use threadteam_core::{pool, BoxedWork, LockWorker, Signal, StdLock, SubmitError, ThreadFactory, ThreadWorker, Worker};
+use threadteam_core::{
+    port::{Signal, StdLock, ThreadFactory},
+    team::pool,
+    workers::{BoxedWork, LockWorker, ThreadWorker},
+    {SubmitError, Worker},
+};
 
 /// Items per submitter: small under Miri, enough to interleave on real threads otherwise.
 const ITEMS: usize = if cfg!(miri) { 8 } else { 2_000 };

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use threadteam_core::{Lane, Ring};
+use threadteam_core::team::bypass::{Lane, Ring};
 
 const PUSHERS: usize = 4;
 const PER_PUSHER: usize = if cfg!(miri) { 40 } else { 50_000 };

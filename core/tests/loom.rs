@@ -26,8 +26,11 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Condvar, Mutex};
 use loom::thread::{self, JoinHandle};
 use threadteam_core::{
-    pool, AlreadyQuit, BoxedWork, Job, Lane, LockWorker, Ring, Signal, Statistics, StdLock, SubmitError, TeamBuilder,
-    ThreadFactory, ThreadWorker, Work, Worker,
+    port::{Signal, StdLock, ThreadFactory},
+    team::bypass::{Lane, Ring},
+    team::{pool, Job, Statistics, TeamBuilder},
+    workers::{BoxedWork, LockWorker, ThreadWorker, Work},
+    {AlreadyQuit, SubmitError, Worker},
 };
 
 /// Runs `f` under loom with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
@@ -189,7 +192,7 @@ loom::thread_local!(static IN_HANDLER: std::cell::Cell<bool> = std::cell::Cell::
 #[derive(Debug, Default)]
 struct TaskOnlyLock(StdLock);
 
-impl threadteam_core::RawLock for TaskOnlyLock {
+impl threadteam_core::port::RawLock for TaskOnlyLock {
     fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
         if IN_HANDLER.with(std::cell::Cell::get) {
             return Err(state);
@@ -262,7 +265,7 @@ fn thread_worker_submit_from_other_thread() {
 
 /// The std `pool()` shape, on loom threads: a LockWorker(StdLock) coordinator and
 /// ThreadWorkers, at most `limit` of them.
-fn loom_pool(limit: usize, factory: LoomFactory) -> Arc<threadteam_core::ThreadTeam<LoomSignal>> {
+fn loom_pool(limit: usize, factory: LoomFactory) -> Arc<threadteam_core::team::ThreadTeam<LoomSignal>> {
     pool::<LoomSignal, _>(move || limit, factory, |failure| panic!("unexpected failure: {failure}"))
 }
 
@@ -405,7 +408,7 @@ fn paced_team_dates_its_lane_while_a_tick_races_a_pop() {
             let (inner, ()) = ThreadWorker::start(&f, LoomSignal::default()).unwrap();
             Some(CountingWorker { inner, done: Arc::clone(&d) })
         };
-        let clock = Arc::new(threadteam_core::ManualClock::new());
+        let clock = Arc::new(threadteam_core::policy::ManualClock::new());
         let interval = Duration::from_millis(100);
         let policy =
             threadteam_core::GrowthPolicy::new().burst(1).max(Some(2)).keep_alive(None).growth_interval(interval);
@@ -413,7 +416,7 @@ fn paced_team_dates_its_lane_while_a_tick_races_a_pop() {
             .coordinator(LockWorker::<_, StdLock>::new(StdLock::new()))
             .on_failure(|failure| panic!("unexpected failure: {failure}"))
             .policy(policy)
-            .shared_clock(Arc::clone(&clock) as Arc<dyn threadteam_core::Clock>)
+            .shared_clock(Arc::clone(&clock) as Arc<dyn threadteam_core::port::Clock>)
             .build();
         let tally = Tally::new(2);
         team.submit(tally.item(0, "first", false)).unwrap();

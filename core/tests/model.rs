@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
 use threadteam_core::{
-    create_memory_worker, BoxedWork, Coordinate, ExclusiveWorker, Growable, Job, LockWorker, MemoryWorker, Statistics,
-    StdLock, Team, TeamBuilder, Worker,
+    port::StdLock,
+    team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
+    workers::{create_memory_worker, BoxedWork, LockWorker, MemoryWorker},
+    {ExclusiveWorker, Worker},
 };
 
 #[derive(Clone, Debug)]
@@ -62,7 +64,7 @@ struct Model {
     refused: bool,
 }
 
-const BUDGET: usize = threadteam_core::BYPASS_BUDGET;
+const BUDGET: usize = threadteam_core::team::bypass::BYPASS_BUDGET;
 
 impl Model {
     fn live(&self) -> usize {

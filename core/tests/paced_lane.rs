@@ -13,8 +13,11 @@ use core::time::Duration;
 use std::sync::{Arc, Mutex};
 
 use threadteam_core::{
-    create_memory_worker, AlreadyQuit, BoxedWork, Coordinate, ExclusiveWorker, Growable, GrowthPolicy, Job, LockWorker,
-    ManualClock, MemoryWorker, Perform, Statistics, StdLock, SubmitError, Team, TeamBuilder, Worker,
+    policy::ManualClock,
+    port::StdLock,
+    team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
+    workers::{create_memory_worker, BoxedWork, LockWorker, MemoryWorker, Perform},
+    {AlreadyQuit, ExclusiveWorker, GrowthPolicy, SubmitError, Worker},
 };
 
 type W = BoxedWork;
@@ -79,7 +82,7 @@ impl Rig {
         let (m, c) = (made.clone(), clock.clone());
         let create: Create = Box::new(move |_: &Statistics| {
             let (worker, perform) = create_memory_worker::<Job<W>>();
-            m.lock().unwrap().push((perform, threadteam_core::Clock::now(&*c)));
+            m.lock().unwrap().push((perform, threadteam_core::port::Clock::now(&*c)));
             Some(worker)
         });
         let events = Arc::new(AtomicUsize::new(0));
@@ -96,7 +99,7 @@ impl Rig {
     fn submit(&self) {
         let mut submitted = self.submitted.lock().unwrap();
         let index = submitted.len();
-        submitted.push(threadteam_core::Clock::now(&*self.clock));
+        submitted.push(threadteam_core::port::Clock::now(&*self.clock));
         let ran = self.ran.clone();
         self.team.submit(Box::new(move || ran.lock().unwrap().push(index))).unwrap();
     }

@@ -3,7 +3,11 @@
 //! Deterministic: memory workers, every step performed by hand.
 #![cfg(feature = "alloc")]
 
-use threadteam_core::{create_memory_worker, BoxedWork, Coordinate, Job, TeamBuilder, Worker};
+use threadteam_core::{
+    team::{Coordinate, Job, TeamBuilder},
+    workers::{create_memory_worker, BoxedWork},
+    Worker,
+};
 
 #[test]
 fn quit_clears_the_shrink_debt_of_a_busy_worker() {
@@ -29,8 +33,9 @@ fn quit_clears_the_shrink_debt_of_a_busy_worker() {
 fn reclaim_updates_the_published_backlog() {
     let (coordinator, coordinate) = create_memory_worker::<Coordinate<BoxedWork>>();
     // No worker can ever be made: work waits, then is left to reclaim.
-    let team =
-        TeamBuilder::new(|_| None::<threadteam_core::MemoryWorker<Job<BoxedWork>>>).coordinator(coordinator).build();
+    let team = TeamBuilder::new(|_| None::<threadteam_core::workers::MemoryWorker<Job<BoxedWork>>>)
+        .coordinator(coordinator)
+        .build();
     team.submit(Box::new(|| ())).unwrap();
     team.submit(Box::new(|| ())).unwrap();
     team.quit().unwrap();

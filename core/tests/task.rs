@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use threadteam_core::{
-    create_memory_worker, BoxedWork, Coordinate, Growable, Job, JoinHandle, MemoryWorker, Perform, Statistics,
-    TaskError, Team, TeamBuilder, Worker,
+    team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
+    workers::{create_memory_worker, BoxedWork, MemoryWorker, Perform},
+    {JoinHandle, TaskError, Worker},
 };
 
 type Coord = Arc<MemoryWorker<Coordinate<BoxedWork>>>;

@@ -6,7 +6,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use threadteam_core::{Signal, ThreadFactory, ThreadWorker, Worker};
+use threadteam_core::{
+    port::{Signal, ThreadFactory},
+    workers::ThreadWorker,
+    Worker,
+};
 
 #[derive(Default)]
 struct TestSignal(Mutex<bool>, Condvar);

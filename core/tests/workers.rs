@@ -4,7 +4,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 
 use threadteam_core::{
-    create_memory_worker, AlreadyQuit, CriticalSectionLock, LockWorker, Quit, RawLock, StdLock, Worker,
+    port::{CriticalSectionLock, RawLock, StdLock},
+    workers::{create_memory_worker, LockWorker, Quit},
+    {AlreadyQuit, Worker},
 };
 // `CriticalSectionLock` needs a critical-section implementation: the host's.
 use threadteam_critical_section_std as _;
@@ -45,7 +47,7 @@ fn memory_worker_runs_work_queued_before_quit_then_returns_false_forever() {
 
 #[test]
 fn memory_worker_with_fixed_capacity_hands_back_when_full() {
-    type Small = threadteam_core::MemoryWorker<fn(), heapless::Deque<fn(), 2>>;
+    type Small = threadteam_core::workers::MemoryWorker<fn(), heapless::Deque<fn(), 2>>;
     let worker = Small::new();
     worker.submit(|| ()).unwrap();
     worker.submit(|| ()).unwrap();

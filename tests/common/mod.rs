@@ -8,7 +8,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use threadteam::{SpawnError, StdThreadFactory, ThreadFactory};
+use threadteam::{
+    port::ThreadFactory,
+    {SpawnError, StdThreadFactory},
+};
 
 /// Work that waits on the gate blocks until it opens; once open it stays open.
 #[derive(Default)]

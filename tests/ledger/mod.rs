@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use threadteam::{BoxedWork, StdThreadFactory, ThreadFactory};
+use threadteam::{port::ThreadFactory, workers::BoxedWork, StdThreadFactory};
 
 /// xorshift64*: a tiny, seedable generator; plenty for choosing faults and moments.
 #[derive(Clone, Debug)]

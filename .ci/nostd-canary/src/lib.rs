@@ -5,10 +5,7 @@
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use threadteam_core::{
-    Coordinate, CriticalSectionLock, Fixed, FnWork, Job, LockWorker, MemoryWorker, Statistics, Team, TeamBuilder,
-    TeamSlot, Worker,
-};
+use threadteam_core::{team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot}, port::CriticalSectionLock, workers::{FnWork, LockWorker, MemoryWorker}, Worker};
 
 type Inbox = heapless::Deque<Job<FnWork>, 4>;
 type Wk = &'static MemoryWorker<Job<FnWork>, Inbox>;

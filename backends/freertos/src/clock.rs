@@ -4,7 +4,7 @@ use core::cell::Cell;
 use core::ffi::c_ulong;
 use core::time::Duration;
 
-use threadteam_core::Clock;
+use threadteam_core::port::Clock;
 
 use crate::ffi;
 
@@ -23,7 +23,7 @@ pub(crate) fn duration_to_ticks(d: Duration) -> u64 {
 
 /// A monotonic [`Clock`] over the FreeRTOS tick count, for a Team's
 /// [`GrowthPolicy`](threadteam_core::GrowthPolicy) (given to
-/// [`TeamBuilder::clock`](threadteam_core::TeamBuilder::clock)): a paced Team on FreeRTOS
+/// [`TeamBuilder::clock`](threadteam_core::team::TeamBuilder::clock)): a paced Team on FreeRTOS
 /// measures keep-alives and growth intervals in ticks.
 ///
 /// [`now`](Clock::now) is the time since the scheduler started, with the resolution of one
@@ -37,7 +37,7 @@ pub(crate) fn duration_to_ticks(d: Duration) -> u64 {
 ///
 /// ```no_run
 /// use core::time::Duration;
-/// use threadteam_core::{Clock, GrowthPolicy};
+/// use threadteam_core::{port::Clock, GrowthPolicy};
 /// use threadteam_freertos::FreeRtosClock;
 ///
 /// static CLOCK: FreeRtosClock = FreeRtosClock::new();

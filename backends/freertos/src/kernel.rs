@@ -12,7 +12,7 @@ use crate::ffi;
 /// [`spawn`](crate::spawn) with `alloc`) before calling it.
 ///
 /// ```no_run
-/// use threadteam_core::{FnWork, Worker};
+/// use threadteam_core::{workers::FnWork, Worker};
 /// use threadteam_freertos::{kernel, TaskWorker};
 ///
 /// static MAIN: TaskWorker<FnWork, 1> = TaskWorker::new();

@@ -6,25 +6,25 @@
 //!
 //! | core seam | here | FreeRTOS object |
 //! |---|---|---|
-//! | [`ThreadFactory`](threadteam_core::ThreadFactory) | [`FreeRtosThreadFactory`] (`alloc`) | a task from the FreeRTOS heap (name, stack depth in words, priority) |
+//! | [`ThreadFactory`](threadteam_core::port::ThreadFactory) | [`FreeRtosThreadFactory`] (`alloc`) | a task from the FreeRTOS heap (name, stack depth in words, priority) |
 //! | a static worker | [`TaskWorker`] | a task in static memory (`xTaskCreateStatic`) with a fixed inbox, sleeping on its task notification |
-//! | [`Signal`](threadteam_core::Signal) | [`FreeRtosSignal`] | a binary semaphore in static memory |
-//! | [`RawLock`](threadteam_core::RawLock) | [`FreeRtosLock`] | a mutex in static memory (priority inheritance) plus the owning task's handle |
-//! | [`Clock`](threadteam_core::Clock) | [`FreeRtosClock`] | the tick count |
+//! | [`Signal`](threadteam_core::port::Signal) | [`FreeRtosSignal`] | a binary semaphore in static memory |
+//! | [`RawLock`](threadteam_core::port::RawLock) | [`FreeRtosLock`] | a mutex in static memory (priority inheritance) plus the owning task's handle |
+//! | [`Clock`](threadteam_core::port::Clock) | [`FreeRtosClock`] | the tick count |
 //! | `critical-section` | feature `critical-section-impl` (default) | `taskENTER_CRITICAL`, `taskENTER_CRITICAL_FROM_ISR` in interrupt handlers |
 //!
 //! Two configurations:
 //!
 //! - **alloc** (feature `alloc`, default): [`pool()`] makes a Team of the core's
-//!   [`ThreadWorker`](threadteam_core::ThreadWorker)s, each a task from the FreeRTOS heap
+//!   [`ThreadWorker`](threadteam_core::workers::ThreadWorker)s, each a task from the FreeRTOS heap
 //!   sleeping on a [`FreeRtosSignal`], coordinated under a [`FreeRtosLock`]; work is boxed
 //!   closures. The program needs a `#[global_allocator]` (e.g. freertos-next's
 //!   `FreeRtosAllocator`, which allocates from the FreeRTOS heap).
 //! - **no-alloc**: no allocator at all, neither Rust's nor FreeRTOS's (the kernel is built
 //!   with `configSUPPORT_DYNAMIC_ALLOCATION 0`). A Team lives in a static
-//!   [`TeamSlot`](threadteam_core::TeamSlot) with [`Fixed`](threadteam_core::Fixed) capacities;
+//!   [`TeamSlot`](threadteam_core::team::TeamSlot) with [`Fixed`](threadteam_core::team::Fixed) capacities;
 //!   each worker is a static [`TaskWorker`]; the lock and signals are statics too; work is
-//!   [`FnWork`](threadteam_core::FnWork) or your own enum.
+//!   [`FnWork`](threadteam_core::workers::FnWork) or your own enum.
 //!
 //! # Rules on FreeRTOS
 //!

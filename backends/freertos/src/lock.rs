@@ -2,7 +2,7 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use threadteam_core::RawLock;
+use threadteam_core::port::RawLock;
 
 use crate::ffi;
 use crate::semaphore::{Kind, StaticSemaphore};
@@ -14,13 +14,13 @@ use crate::semaphore::{Kind, StaticSemaphore};
 /// the holder inherits the priority of the most urgent waiter, so a high-priority submitter
 /// waiting for a low-priority coordinator does not wait behind medium-priority tasks.
 /// That is why it, and not the core's
-/// [`CriticalSectionLock`](threadteam_core::CriticalSectionLock), coordinates a Team fed from
+/// [`CriticalSectionLock`](threadteam_core::port::CriticalSectionLock), coordinates a Team fed from
 /// tasks: the coordinator creates tasks and gives semaphores while it holds its lock, and
 /// FreeRTOS forbids such calls inside a critical section.
 ///
 /// **In an interrupt handler** it is never taken (a FreeRTOS mutex belongs to a task, and a
 /// handler may not wait): [`with`](RawLock::with) returns `Err(state)` at once, and a
-/// [`LockWorker`](threadteam_core::LockWorker) hands the item to the lock's holder instead. A
+/// [`LockWorker`](threadteam_core::workers::LockWorker) hands the item to the lock's holder instead. A
 /// Team fed from interrupts is better coordinated by a task (a
 /// [`TaskWorker`](crate::TaskWorker) as its coordinator).
 ///
@@ -29,7 +29,7 @@ use crate::semaphore::{Kind, StaticSemaphore};
 /// must not move (it panics if it did): keep it in a `static`, a `TeamSlot` or an `Arc`.
 ///
 /// ```no_run
-/// use threadteam_core::{Coordinate, FnWork, LockWorker};
+/// use threadteam_core::{team::Coordinate, workers::{FnWork, LockWorker}};
 /// use threadteam_freertos::FreeRtosLock;
 ///
 /// // The coordinator of a Team fed from tasks (TeamBuilder::coordinator).

@@ -3,9 +3,11 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 
-use threadteam_core::pool::CreateThreadWorker;
+use threadteam_core::team::CreateThreadWorker;
 use threadteam_core::{
-    BoxedWork, Coordinate, LockWorker, Statistics, TeamBuilder, ThreadFactory, ThreadTeam, ThreadWorker,
+    port::ThreadFactory,
+    team::{Coordinate, Statistics, TeamBuilder, ThreadTeam},
+    workers::{BoxedWork, LockWorker, ThreadWorker},
 };
 
 use crate::{FreeRtosLock, FreeRtosSignal, SpawnError};

@@ -3,7 +3,7 @@
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 
-use threadteam_core::Signal;
+use threadteam_core::port::Signal;
 
 use crate::clock::duration_to_ticks;
 use crate::ffi;
@@ -25,7 +25,7 @@ use crate::semaphore::{Kind, StaticSemaphore};
 /// it did): keep it in a `static` or an `Arc`.
 ///
 /// ```no_run
-/// use threadteam_core::Signal;
+/// use threadteam_core::port::Signal;
 /// use threadteam_freertos::FreeRtosSignal;
 ///
 /// static READY: FreeRtosSignal = FreeRtosSignal::new();

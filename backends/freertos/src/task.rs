@@ -13,7 +13,7 @@ use core::fmt::Write as _;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 #[cfg(feature = "alloc")]
-use threadteam_core::ThreadFactory;
+use threadteam_core::port::ThreadFactory;
 
 use crate::ffi;
 
@@ -225,7 +225,7 @@ fn spawn_boxed(name: &Name, stack_words: u32, priority: u8, main: Closure) -> Re
 /// [`SpawnError::InInterrupt`]; a Team keeps the work queued until a later event in a task.
 ///
 /// ```no_run
-/// use threadteam_core::ThreadFactory;
+/// use threadteam_core::port::ThreadFactory;
 /// use threadteam_freertos::FreeRtosThreadFactory;
 ///
 /// let factory = FreeRtosThreadFactory::new("worker", 512, 2);

@@ -5,7 +5,10 @@ use core::ffi::{c_ulong, c_void};
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
-use threadteam_core::{AlreadyQuit, ExclusiveWorker, MemoryWorker, SubmitError, Work, Worker};
+use threadteam_core::{
+    workers::{MemoryWorker, Work},
+    {AlreadyQuit, ExclusiveWorker, SubmitError, Worker},
+};
 
 use crate::ffi::{self, Buffer, Entry, TCB_WORDS};
 use crate::task::{check_creation, Name};
@@ -45,7 +48,7 @@ pub const DEFAULT_STACK_WORDS: usize = 512;
 ///   for the backlog plus the workers plus a few control events.
 ///
 /// ```no_run
-/// use threadteam_core::{Coordinate, Fixed, FnWork, Job, Statistics, Team, TeamBuilder, TeamSlot};
+/// use threadteam_core::{team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot}, workers::FnWork};
 /// use threadteam_freertos::TaskWorker;
 ///
 /// type Worker = &'static TaskWorker<Job<FnWork>, 1>;
@@ -92,7 +95,7 @@ impl<T: 'static, const N: usize, const STACK_WORDS: usize> TaskWorker<T, N, STAC
     /// A worker with no task yet; `const`, for a `static`.
     ///
     /// ```
-    /// use threadteam_core::FnWork;
+    /// use threadteam_core::workers::FnWork;
     /// use threadteam_freertos::TaskWorker;
     ///
     /// // Up to 4 queued items, no task until `start`.

@@ -22,8 +22,10 @@ use std::alloc::System;
 
 use common::{check, scenario, settled_tasks, tasks, wait_until, HIGH, LOW, MID, TOP};
 use threadteam_core::{
-    Clock, Coordinate, Fixed, FnWork, GrowthPolicy, Job, LockWorker, RawLock, Signal, Statistics, Team, TeamBuilder,
-    TeamSlot, Work, Worker,
+    port::{Clock, RawLock, Signal},
+    team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
+    workers::{FnWork, LockWorker, Work},
+    {GrowthPolicy, Worker},
 };
 use threadteam_freertos::{kernel, FreeRtosClock, FreeRtosLock, FreeRtosSignal, SpawnError, TaskWorker};
 

@@ -17,7 +17,11 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering:
 use std::sync::{Arc, OnceLock};
 
 use common::{check, scenario, settled_tasks, tasks, wait_until, MID, STACK};
-use threadteam_core::{BoxedWork, Clock, RawLock, Signal, Worker};
+use threadteam_core::{
+    port::{Clock, RawLock, Signal},
+    workers::BoxedWork,
+    Worker,
+};
 use threadteam_freertos::freertos_next::{CurrentTask, Duration, FreeRtosAllocator, Semaphore};
 use threadteam_freertos::{
     pool, spawn, FreeRtosClock, FreeRtosLock, FreeRtosPool, FreeRtosSignal, FreeRtosThreadFactory, SpawnError,

@@ -4,7 +4,7 @@ use core::time::Duration;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use threadteam_core::Clock;
+use threadteam_core::port::Clock;
 
 /// The time since a process-wide origin (the first use of any `StdClock`), read from
 /// [`Instant`]: monotonic, and the same for every `StdClock`.

@@ -4,7 +4,7 @@ use core::fmt;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{Builder, JoinHandle};
 
-use threadteam_core::ThreadFactory;
+use threadteam_core::port::ThreadFactory;
 
 /// Starts named OS threads (`threadteam-1`, `threadteam-2`, ... by default) with an
 /// optional stack size. A refused spawn is a [`SpawnError`], never a panic.

@@ -12,8 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use threadteam_core::{
-    AlreadyQuit, BoxedWork, Failure, GrowthPolicy, JoinHandle as TaskHandle, StartedThreadTeam, SubmitError,
-    ThreadFactory, ThreadTeam, ThreadTeamBuilder, Worker,
+    port::ThreadFactory,
+    team::{StartedThreadTeam, ThreadTeam, ThreadTeamBuilder},
+    workers::BoxedWork,
+    {AlreadyQuit, Failure, GrowthPolicy, JoinHandle as TaskHandle, SubmitError, Worker},
 };
 
 use crate::report::{boxed_in_current_span, call_hook, default_panic_hook, default_spawn_error_hook, in_current_span};
@@ -812,11 +814,11 @@ impl fmt::Debug for PoolBuilder {
 /// (Twisted's `pool(currentLimit, threadFactory)`), with the std defaults:
 ///
 /// - `limit` is called at every attempt to create a worker, so the cap can change at any
-///   time; after raising it, call [`Team::pump`](threadteam_core::Team::pump) to serve
+///   time; after raising it, call [`Team::pump`](threadteam_core::team::Team::pump) to serve
 ///   waiting work at once;
-/// - threads start lazily: on demand, or by [`Team::grow`](threadteam_core::Team::grow);
+/// - threads start lazily: on demand, or by [`Team::grow`](threadteam_core::team::Team::grow);
 /// - a panic in work is caught, the thread keeps serving, and the panic is counted in
-///   [`Statistics::failures`](threadteam_core::Statistics::failures) and reported by
+///   [`Statistics::failures`](threadteam_core::team::Statistics::failures) and reported by
 ///   [`default_panic_hook`];
 /// - a thread the factory cannot start is reported by [`default_spawn_error_hook`]; the
 ///   work stays in the backlog, and creation is tried again at the next event.
@@ -845,7 +847,7 @@ pub fn pool<F>(limit: impl FnMut() -> usize + Send + 'static, factory: F) -> Arc
 where
     F: ThreadFactory + Send + Sync + 'static,
 {
-    threadteam_core::pool(limit, ReportSpawnErrors(factory), default_panic_hook)
+    threadteam_core::team::pool(limit, ReportSpawnErrors(factory), default_panic_hook)
 }
 
 /// Passes a factory's refusals to [`default_spawn_error_hook`] on their way to the Team

@@ -5,7 +5,7 @@ use core::time::Duration;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Instant;
 
-use threadteam_core::Signal;
+use threadteam_core::port::Signal;
 
 const EMPTY: u8 = 0;
 const NOTIFIED: u8 = 1;

@@ -16,7 +16,11 @@ use std::panic;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use threadteam_core::{AlreadyQuit, BoxedWork, Failure, GrowthPolicy, SubmitError, ThreadFactory};
+use threadteam_core::{
+    port::ThreadFactory,
+    workers::BoxedWork,
+    {AlreadyQuit, Failure, GrowthPolicy, SubmitError},
+};
 
 use crate::{Pool, PoolBuilder, PoolStatistics, Scope, SpawnError};
 

@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 use std::thread::JoinHandle;
 
-use threadteam_core::{ThreadWorker, Work};
+use threadteam_core::workers::{ThreadWorker, Work};
 
 use crate::{SpawnError, StdSignal, StdThreadFactory};
 

@@ -8,8 +8,10 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 
 use threadteam_core::{
-    BoxedWork, Coordinate, Growable, Job, LockWorker, Statistics, StdLock, TaskError, Team, TeamBuilder, ThreadWorker,
-    Worker,
+    port::StdLock,
+    team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
+    workers::{BoxedWork, LockWorker, ThreadWorker},
+    {TaskError, Worker},
 };
 use threadteam_std::{scope, StdSignal, StdThreadFactory};
 

@@ -2,7 +2,7 @@
 //!
 //! Starting an OS thread is slow (tens to hundreds of microseconds, more when many threads
 //! fault in their stacks at once), and a Team's coordinator is the one lock every
-//! hand-back needs. So the thread pools create their [`ThreadWorker`]s unstarted: a
+//! hand-back needs. So the thread pools create their [`ThreadWorker`](crate::workers::ThreadWorker)s unstarted: a
 //! worker's queue takes its first item at once, as a started worker's does before its
 //! thread is first scheduled, and the thread that ran the coordinator pass starts the
 //! worker's thread right after it, outside the coordinator. A start that fails hands the
@@ -22,7 +22,7 @@ pub(crate) trait Launch: Send + Sync {
     fn launch_pending(&self);
 }
 
-/// Makes unstarted [`ThreadWorker`]s through a [`ThreadFactory`] and starts them later.
+/// Makes unstarted [`ThreadWorker`](crate::workers::ThreadWorker)s through a [`ThreadFactory`](crate::port::ThreadFactory) and starts them later.
 pub(crate) struct Launcher<W: 'static, F, S> {
     factory: F,
     /// Oldest first, so threads start in the order their workers were created.

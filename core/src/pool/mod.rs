@@ -1,5 +1,5 @@
-//! Thread pools: a [`Team`](crate::team::Team) of [`ThreadWorker`]s over a [`ThreadFactory`], built by
-//! [`ThreadTeamBuilder`], with a timer thread when its policy needs one.
+//! Thread pools: a [`Team`](crate::team::Team) of [`ThreadWorker`](crate::workers::ThreadWorker)s over a [`ThreadFactory`](crate::port::ThreadFactory), built by
+//! [`ThreadTeamBuilder`](crate::team::ThreadTeamBuilder), with a timer thread when its policy needs one.
 //!
 //! Every pool is the same Team, configured differently: Twisted's hard-capped `pool(limit,
 //! ...)` ([`pool()`]), a fixed `min`/`max` pool, or an adaptive one that paces growth beyond
@@ -25,11 +25,11 @@ use crate::{
     ThreadFactory,
 };
 
-/// How a pool makes its workers: an unstarted [`ThreadWorker`] whose thread the pass's
+/// How a pool makes its workers: an unstarted [`ThreadWorker`](crate::workers::ThreadWorker) whose thread the pass's
 /// thread starts after the pass.
 pub type CreateThreadWorker<S> = crate::team::CreateWorker<ThreadWorker<Job<BoxedWork>, S>>;
 
-/// The Team of a thread pool: [`ThreadWorker`]s sleeping on signals `S`, coordinated by `C`
+/// The Team of a thread pool: [`ThreadWorker`](crate::workers::ThreadWorker)s sleeping on signals `S`, coordinated by `C`
 /// (the caller's lock unless the pool was given another coordinator), boxed work.
 pub type ThreadTeam<S, C = CallerLock<BoxedWork>> =
     crate::team::HeapTeam<BoxedWork, ThreadWorker<Job<BoxedWork>, S>, C>;
@@ -45,7 +45,7 @@ pub struct StartedThreadTeam<S: Signal + 'static, C: 'static, T> {
     pub timer: Option<T>,
 }
 
-/// Builds a thread pool over a [`ThreadFactory`]: how it is sized (a [`GrowthPolicy`], a
+/// Builds a thread pool over a [`ThreadFactory`](crate::port::ThreadFactory): how it is sized (a [`GrowthPolicy`], a
 /// limit function), the clock of a policy that needs one, its coordinator, who hears about
 /// failed work. Each worker's thread sleeps on a fresh `S::default()`.
 ///
@@ -108,7 +108,7 @@ where
     C: ExclusiveWorker<Coordinate<BoxedWork>> + Send + Sync + 'static,
 {
     /// Coordinates the pool on `coordinator` instead of the caller's lock (see
-    /// [`TeamBuilder::coordinator`]).
+    /// [`TeamBuilder::coordinator`](crate::team::TeamBuilder::coordinator)).
     pub fn coordinator<C2>(self, coordinator: C2) -> ThreadTeamBuilder<F, S, C2>
     where
         C2: ExclusiveWorker<Coordinate<BoxedWork>> + Send + Sync + 'static,
@@ -122,7 +122,7 @@ where
     }
 
     /// Sizes the pool by `policy`: its `min` threads are started at once. One that paces
-    /// growth or ages idle threads out needs a [`clock`](ThreadTeamBuilder::clock); the pool then
+    /// growth or ages idle threads out needs a [`clock`](crate::team::ThreadTeamBuilder::clock); the pool then
     /// runs a timer thread.
     pub fn policy(mut self, policy: GrowthPolicy) -> Self {
         self.policy = policy;
@@ -194,17 +194,17 @@ impl<F, S: Signal, C: fmt::Debug> fmt::Debug for ThreadTeamBuilder<F, S, C> {
 }
 
 /// A Team of thread workers started through `factory`, never more than `limit()` alive
-/// (Twisted's `pool(currentLimit, threadFactory)`): a [`ThreadTeamBuilder`] with that limit,
+/// (Twisted's `pool(currentLimit, threadFactory)`): a [`ThreadTeamBuilder`](crate::team::ThreadTeamBuilder) with that limit,
 /// no pacing and no timer.
 ///
 /// `limit` is called at every attempt to create a worker, so the cap can change at any
 /// time; after raising it, [`Team::pump`](crate::team::Team::pump) serves waiting work at once (otherwise the next
 /// coordinated submit or hand-back does: while every worker is busy, submits bypass the
 /// coordinator through the Team's [fast lane](crate::team::bypass), but never more than
-/// [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) in a row). Threads start lazily, on demand or by
+/// [`BYPASS_BUDGET`](crate::team::bypass::BYPASS_BUDGET) in a row). Threads start lazily, on demand or by
 /// [`Team::grow`](crate::team::Team::grow). A thread the factory fails to start is as if the limit were reached: the
 /// work stays in the backlog and creation is tried again later. Each worker's thread sleeps
-/// on a fresh `S::default()`; the coordinator is the caller's lock ([`CallerLock`]).
+/// on a fresh `S::default()`; the coordinator is the caller's lock ([`CallerLock`](crate::team::CallerLock)).
 ///
 /// Failed work is reported to `on_failure`.
 pub fn pool<S, F>(

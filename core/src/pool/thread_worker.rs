@@ -1,4 +1,4 @@
-//! [`ThreadWorker`]: an exclusive worker that owns one thread and a FIFO queue.
+//! [`ThreadWorker`](crate::workers::ThreadWorker): an exclusive worker that owns one thread and a FIFO queue.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -8,15 +8,15 @@ use crate::sync::Section;
 use crate::{AlreadyQuit, ExclusiveWorker, Signal, SubmitError, ThreadFactory, Work, Worker};
 
 /// An [`ExclusiveWorker`] made of one thread (or RTOS task), started through a
-/// [`ThreadFactory`], and a FIFO queue (Twisted's `ThreadWorker`).
+/// [`ThreadFactory`](crate::port::ThreadFactory), and a FIFO queue (Twisted's `ThreadWorker`).
 ///
-/// The thread runs queued items in order; between items it sleeps on the [`Signal`] `S`
+/// The thread runs queued items in order; between items it sleeps on the [`Signal`](crate::port::Signal) `S`
 /// and costs no CPU. [`quit`](Worker::quit) lets queued work finish, then the thread
 /// returns. A handle is cheap to clone; all clones are the same worker.
 ///
 /// With `std`, a panicking item is caught and the thread keeps serving (the panic message
-/// is printed by the panic hook as usual). Inside a [`Team`](crate::Team), the Team's
-/// [`Job`](crate::Job) catches and reports it first.
+/// is printed by the panic hook as usual). Inside a [`Team`](crate::team::Team), the Team's
+/// [`Job`](crate::team::Job) catches and reports it first.
 ///
 /// Dropping the last handle quits the worker, so a forgotten worker never leaks its
 /// thread: the queued work finishes, then the thread returns.
@@ -75,7 +75,7 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
     }
 }
 
-/// Starts the thread of a worker made by [`ThreadWorker::unstarted`].
+/// Starts the thread of a worker made by [`ThreadWorker::unstarted`](crate::workers::ThreadWorker::unstarted).
 pub(crate) struct Starter<T, S> {
     shared: Arc<Mailbox<T, S>>,
 }

@@ -1,4 +1,4 @@
-//! [`TeamBuilder`]: the one way to make a [`Team`].
+//! [`TeamBuilder`](crate::team::TeamBuilder): the one way to make a [`Team`](crate::team::Team).
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -9,7 +9,7 @@ use crate::policy::{LimitFn, StaticOrArc};
 use crate::{Clock, ExclusiveWorker, GrowthPolicy, LockWorker, Signal, Storage, Work, Worker};
 
 /// The lock a Team's coordinator takes by default: `StdLock` with `std`,
-/// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
+/// [`CriticalSectionLock`](crate::port::CriticalSectionLock) without.
 ///
 /// ```
 /// # use threadteam_critical_section_std as _; // a host critical-section implementation
@@ -23,7 +23,7 @@ use crate::{Clock, ExclusiveWorker, GrowthPolicy, LockWorker, Signal, Storage, W
 #[cfg(feature = "std")]
 pub type DefaultLock = crate::StdLock;
 /// The lock a Team's coordinator takes by default: `StdLock` with `std`,
-/// [`CriticalSectionLock`](crate::CriticalSectionLock) without.
+/// [`CriticalSectionLock`](crate::port::CriticalSectionLock) without.
 ///
 /// ```
 /// # use threadteam_critical_section_std as _; // a host critical-section implementation
@@ -38,7 +38,7 @@ pub type DefaultLock = crate::StdLock;
 pub type DefaultLock = crate::CriticalSectionLock;
 
 /// The coordinator a Team gets unless told otherwise: the caller's lock. Each event runs in
-/// the thread that caused it (a submit, a hand-back), under [`DefaultLock`], as Twisted's
+/// the thread that caused it (a submit, a hand-back), under [`DefaultLock`](crate::team::DefaultLock), as Twisted's
 /// `pool()` does when it is given no reactor.
 ///
 /// ```
@@ -53,7 +53,7 @@ pub type DefaultLock = crate::CriticalSectionLock;
 /// ```
 pub type CallerLock<W> = LockWorker<Coordinate<W>, DefaultLock>;
 
-/// How a Team made by [`TeamBuilder::build`] makes its workers: the `create_worker` closure,
+/// How a Team made by [`TeamBuilder::build`](crate::team::TeamBuilder::build) makes its workers: the `create_worker` closure,
 /// boxed, so the Team's type can be written down.
 ///
 /// ```
@@ -75,7 +75,7 @@ pub type CallerLock<W> = LockWorker<Coordinate<W>, DefaultLock>;
 #[cfg(feature = "alloc")]
 pub type CreateWorker<Wk> = alloc::boxed::Box<dyn FnMut(&Statistics) -> Option<Wk> + Send>;
 
-/// The type of a Team made by [`TeamBuilder::build`] (shared in an `Arc`): work `W`, workers
+/// The type of a Team made by [`TeamBuilder::build`](crate::team::TeamBuilder::build) (shared in an `Arc`): work `W`, workers
 /// `Wk`, coordinated by `C` (the caller's lock unless told otherwise), with growable
 /// storage. Name it in a struct as `Arc<HeapTeam<W, Wk>>`.
 ///
@@ -101,7 +101,7 @@ pub type HeapTeam<W, Wk, C = CallerLock<W>> = Team<W, Wk, C, CreateWorker<Wk>, c
 /// The type of a Team of [memory workers](crate::workers::MemoryWorker), coordinated by one,
 /// as made for a step-by-step test with
 /// [`create_memory_worker`](crate::workers::create_memory_worker) and
-/// [`TeamBuilder::build`].
+/// [`TeamBuilder::build`](crate::team::TeamBuilder::build).
 ///
 /// ```
 /// # use threadteam_critical_section_std as _; // a host critical-section implementation
@@ -126,10 +126,10 @@ pub type HeapTeam<W, Wk, C = CallerLock<W>> = Team<W, Wk, C, CreateWorker<Wk>, c
 pub type MemoryTeam<W = crate::BoxedWork> =
     HeapTeam<W, alloc::sync::Arc<crate::MemoryWorker<Job<W>>>, alloc::sync::Arc<crate::MemoryWorker<Coordinate<W>>>>;
 
-/// Builds a [`Team`]: its workers (`create_worker`), its coordinator, how it is sized
+/// Builds a [`Team`](crate::team::Team): its workers (`create_worker`), its coordinator, how it is sized
 /// ([`GrowthPolicy`], a limit function), the clock and timer of a policy that needs them,
 /// and who hears about failed work. Then `build` (an `Arc`, with
-/// `alloc`) or [`build_static`](TeamBuilder::build_static) (a [`TeamSlot`], no allocator).
+/// `alloc`) or [`build_static`](crate::team::TeamBuilder::build_static) (a [`TeamSlot`](crate::team::TeamSlot), no allocator).
 ///
 /// `create_worker` is called in the coordinator with the current statistics, whenever the
 /// policy and the limit allow a new worker; `None` means "no worker now" and leaves work in
@@ -160,7 +160,7 @@ pub type MemoryTeam<W = crate::BoxedWork> =
 /// # fn main() {}
 /// ```
 ///
-/// Without an allocator, the Team lives in a static [`TeamSlot`]:
+/// Without an allocator, the Team lives in a static [`TeamSlot`](crate::team::TeamSlot):
 ///
 /// ```
 /// # use threadteam_critical_section_std as _; // a host critical-section implementation
@@ -203,7 +203,7 @@ where
     F: FnMut(&Statistics) -> Option<Wk> + Send + 'static,
 {
     /// A Team whose workers come from `create_worker`, coordinated under the caller's lock
-    /// ([`CallerLock`]), with no cap and no pacing ([`GrowthPolicy::unbounded`]), failures
+    /// ([`CallerLock`](crate::team::CallerLock)), with no cap and no pacing ([`GrowthPolicy::unbounded`]), failures
     /// reported to stderr (with `std`; without it nothing can fail).
     ///
     /// ```
@@ -248,8 +248,8 @@ where
     C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
 {
     /// Coordinates the Team on `coordinator` instead of the caller's lock: any
-    /// [`ExclusiveWorker`] of [`Coordinate`] events, such as a
-    /// [`MemoryWorker`](crate::MemoryWorker) a test performs, a `LockWorker` over another
+    /// [`ExclusiveWorker`] of [`Coordinate`](crate::team::Coordinate) events, such as a
+    /// [`MemoryWorker`](crate::workers::MemoryWorker) a test performs, a `LockWorker` over another
     /// lock, or a worker with a thread (or RTOS task) of its own that stands for an event
     /// loop (Twisted's `pool(..., reactor)`). Only a coordinator that runs events in the
     /// caller lets work take the [fast lane](super::bypass).
@@ -271,8 +271,8 @@ where
 
     /// Sizes the Team by `policy` (see [`GrowthPolicy`]): `min`, `max`, `burst`, growth
     /// interval, keep-alive. A policy that paces growth or ages idle workers out needs a
-    /// [`clock`](TeamBuilder::clock), and a timer that calls [`Team::tick`] at each
-    /// [`Team::next_deadline`].
+    /// [`clock`](crate::team::TeamBuilder::clock), and a timer that calls [`Team::tick`](crate::team::Team::tick) at each
+    /// [`Team::next_deadline`](crate::team::Team::next_deadline).
     pub fn policy(mut self, policy: GrowthPolicy) -> Self {
         self.policy = policy;
         self
@@ -291,14 +291,14 @@ where
         self
     }
 
-    /// The timer's signal: notified when the Team's [deadline](Team::next_deadline) moves
+    /// The timer's signal: notified when the Team's [deadline](crate::team::Team::next_deadline) moves
     /// earlier, when it finishes quitting, and when it is dropped.
     pub fn timer(mut self, timer: &'static dyn Signal) -> Self {
         self.timer = Some(StaticOrArc::Static(timer));
         self
     }
 
-    /// Like [`timer`](TeamBuilder::timer), with a shared signal.
+    /// Like [`timer`](crate::team::TeamBuilder::timer), with a shared signal.
     #[cfg(feature = "alloc")]
     pub fn shared_timer(mut self, timer: alloc::sync::Arc<dyn Signal>) -> Self {
         self.timer = Some(StaticOrArc::Arc(timer));
@@ -307,7 +307,7 @@ where
 
     /// Caps the live workers by `limit()`, re-read at every attempt to create one, so the
     /// cap can change at any time (Twisted's `pool(currentLimit, ...)`); after raising it,
-    /// [`Team::pump`] serves waiting work at once. It applies on top of the policy's `max`.
+    /// [`Team::pump`](crate::team::Team::pump) serves waiting work at once. It applies on top of the policy's `max`.
     #[cfg(feature = "alloc")]
     pub fn limit(mut self, limit: impl FnMut() -> usize + Send + 'static) -> Self {
         self.limit = Some(alloc::boxed::Box::new(limit));
@@ -316,7 +316,7 @@ where
 
     /// Caps the live workers by `limit()`, re-read at every attempt to create one, so the
     /// cap can change at any time (Twisted's `pool(currentLimit, ...)`); after raising it,
-    /// [`Team::pump`] serves waiting work at once. It applies on top of the policy's `max`.
+    /// [`Team::pump`](crate::team::Team::pump) serves waiting work at once. It applies on top of the policy's `max`.
     #[cfg(not(feature = "alloc"))]
     pub fn limit(mut self, limit: fn() -> usize) -> Self {
         self.limit = Some(limit);
@@ -345,8 +345,8 @@ where
         (self.coordinator, self.create_worker, config)
     }
 
-    /// The Team, in a static [`TeamSlot`] for the rest of the program: no allocator
-    /// needed. Its storage (`S`) is the slot's: [`Fixed`](crate::Fixed) capacities, a full
+    /// The Team, in a static [`TeamSlot`](crate::team::TeamSlot) for the rest of the program: no allocator
+    /// needed. Its storage (`S`) is the slot's: [`Fixed`](crate::team::Fixed) capacities, a full
     /// backlog handing work back.
     ///
     /// # Panics
@@ -364,7 +364,7 @@ where
     }
 
     /// The Team, shared, with [`Growable`](crate::team::Growable) storage. Its
-    /// `create_worker` is boxed, so its type can be named: [`HeapTeam<W, Wk, C>`](HeapTeam).
+    /// `create_worker` is boxed, so its type can be named: [`HeapTeam<W, Wk, C>`](crate::team::HeapTeam).
     ///
     /// # Panics
     /// If the policy needs a clock and none was given.
@@ -383,7 +383,7 @@ where
     Wk: Worker<Job<W>> + Send + 'static,
     C: ExclusiveWorker<Coordinate<W>> + Send + Sync + 'static,
 {
-    /// Like [`build`](TeamBuilder::build), leaving the threads of workers made unstarted to
+    /// Like [`build`](crate::team::TeamBuilder::build), leaving the threads of workers made unstarted to
     /// `launcher`, which the thread that ran each pass calls after it (see the `pool` module).
     pub(crate) fn build_launching(
         self,

@@ -1,4 +1,4 @@
-//! [`Team`]: a composite worker made of idle workers, busy workers and a backlog, every
+//! [`Team`](crate::team::Team): a composite worker made of idle workers, busy workers and a backlog, every
 //! change of which goes through one exclusive coordinator (Twisted's `Team`).
 //!
 //! # The state machine
@@ -18,16 +18,16 @@
 //! | `shrink(n)` | per unit: retire the coldest idle worker, else `debt += 1` while `debt < busy` |
 //! | `quit()` | `quitting`; retire every idle worker; **finish** |
 //! | `tick()` (a timer, with a [policy](crate::policy)) | retire idle workers past keep-alive, coldest first, down to `min`; then **pump** |
-//! | **finish** | when quitting and `busy == 0`: serve any backlog with new workers if possible; else `finished`, quit the coordinator; what is left can be [reclaimed](Team::reclaim) |
+//! | **finish** | when quitting and `busy == 0`: serve any backlog with new workers if possible; else `finished`, quit the coordinator; what is left can be [reclaimed](crate::team::Team::reclaim) |
 //!
 //! Every Team is sized by one [`GrowthPolicy`] (`min`, `max`, `burst`, growth interval,
 //! keep-alive), plus, optionally, a limit function re-read at every creation (Twisted's
 //! `pool(currentLimit, ...)`). A hard cap is the policy that creates at once up to its `max`
 //! and keeps idle workers forever; it needs no clock. A policy that paces growth beyond
-//! `burst` or ages idle workers out needs one ([`TeamBuilder::clock`]): creation in **pump** is then
+//! `burst` or ages idle workers out needs one ([`TeamBuilder::clock`](crate::team::TeamBuilder::clock)): creation in **pump** is then
 //! paced (an explicit `grow` and work left at quit only respect its `max`), idle workers and
-//! backlogged items carry time stamps from the [`Clock`], and after every
-//! event the Team publishes its [next deadline](Team::next_deadline) for a timer.
+//! backlogged items carry time stamps from the [`Clock`](crate::port::Clock), and after every
+//! event the Team publishes its [next deadline](crate::team::Team::next_deadline) for a timer.
 //!
 //! The thread Teams (`ThreadTeamBuilder`, `pool()`, with `alloc`)
 //! create workers unstarted and start their threads after the pass that created them, on
@@ -48,13 +48,13 @@
 //! # Differences from Twisted (its latent bugs, fixed)
 //!
 //! - Quit with no worker alive does not drop the backlog: it runs on new workers, or is
-//!   handed back through [`Team::reclaim`].
+//!   handed back through [`Team::reclaim`](crate::team::Team::reclaim).
 //! - A failing item is reported through a hook that cannot break the Team: a panicking hook
 //!   is caught and the worker is still handed back (with `std`).
 //! - When `create_worker` gives `None`, the work stays in the backlog and creation is tried
 //!   again whenever capacity may have changed: the next coordinated submit or hand-back (at
-//!   least one in every [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) submits; see
-//!   [the fast lane](bypass)), grow, or [`Team::pump`].
+//!   least one in every [`BYPASS_BUDGET`](crate::team::bypass::BYPASS_BUDGET) submits; see
+//!   [the fast lane](bypass)), grow, or [`Team::pump`](crate::team::Team::pump).
 //! - New work joins the back of the backlog, so it never overtakes older work.
 //! - Shrink debt never exceeds the number of busy workers; `grow` cancels debt first.
 
@@ -119,7 +119,7 @@ use stats::{Published, Timing};
 pub type WorkerId = usize;
 
 /// An item in a Team's backlog: the work and when it was submitted, by the Team's
-/// [`Clock`] (zero without one). Storage holds these; see [`Storage`].
+/// [`Clock`](crate::port::Clock) (zero without one). Storage holds these; see [`Storage`](crate::team::Storage).
 ///
 /// ```
 /// # #[cfg(feature = "alloc")]
@@ -161,18 +161,18 @@ impl<W> Backlogged<W> {
 /// A composite [`Worker`]: a pool of workers behind a serialising coordinator.
 ///
 /// - `W`: the work (`BoxedWork` with `alloc`, [`FnWork`](crate::workers::FnWork)
-///   or your own [`Work`] type without);
-/// - `Wk`: a worker of [`Job<W>`](Job): a `ThreadWorker`, an RTOS task worker, a memory
+///   or your own [`Work`](crate::workers::Work) type without);
+/// - `Wk`: a worker of [`Job<W>`](crate::team::Job): a `ThreadWorker`, an RTOS task worker, a memory
 ///   worker in tests;
-/// - `C`: the coordinator, an [`ExclusiveWorker`] of [`Coordinate<W>`](Coordinate): a
-///   [`LockWorker`](crate::LockWorker) in real pools, a [`MemoryWorker`](crate::MemoryWorker)
+/// - `C`: the coordinator, an [`ExclusiveWorker`] of [`Coordinate<W>`](crate::team::Coordinate): a
+///   [`LockWorker`](crate::workers::LockWorker) in real pools, a [`MemoryWorker`](crate::workers::MemoryWorker)
 ///   in tests;
 /// - `F`: `create_worker`, called in the coordinator with the current statistics; `None`
 ///   means "no worker now" and leaves work in the backlog;
-/// - `S`: the [`Storage`]: [`Fixed`] capacities, or `Growable` with `alloc`.
+/// - `S`: the [`Storage`](crate::team::Storage): [`Fixed`](crate::team::Fixed) capacities, or `Growable` with `alloc`.
 ///
-/// A Team is made by a [`TeamBuilder`]: shared in an `Arc` (with `alloc`), or placed in a
-/// static [`TeamSlot`] without an allocator. See the [module documentation](self)
+/// A Team is made by a [`TeamBuilder`](crate::team::TeamBuilder): shared in an `Arc` (with `alloc`), or placed in a
+/// static [`TeamSlot`](crate::team::TeamSlot) without an allocator. See the [module documentation](self)
 /// for the state machine.
 ///
 /// ```
@@ -231,7 +231,7 @@ pub struct Team<W: 'static, Wk, C, F, S: Storage<W, Wk>> {
 
 /// A place for a Team that lives forever, for programs without an allocator:
 /// `static TEAM: TeamSlot<MyTeam> = TeamSlot::new();` then
-/// [`TeamBuilder::build_static`].
+/// [`TeamBuilder::build_static`](crate::team::TeamBuilder::build_static).
 ///
 /// ```
 /// # use threadteam_critical_section_std as _; // a host critical-section implementation
@@ -302,7 +302,7 @@ impl<T> fmt::Debug for TeamSlot<T> {
     }
 }
 
-/// How a Team is configured (by its [`TeamBuilder`]).
+/// How a Team is configured (by its [`TeamBuilder`](crate::team::TeamBuilder)).
 struct Config {
     hook: Hook,
     policy: GrowthPolicy,
@@ -372,7 +372,7 @@ where
     }
 
     /// The counts as last published by the coordinator, plus the fast lane's items as of
-    /// now. See [`Statistics`]. With a clock, the age of the oldest backlogged item is
+    /// now. See [`Statistics`](crate::team::Statistics). With a clock, the age of the oldest backlogged item is
     /// measured now.
     pub fn statistics(&self) -> Statistics {
         let mut stats = self.published.load();
@@ -391,7 +391,7 @@ where
     /// Whether work waits that cannot run: no worker is alive, and the last request for
     /// one was refused because none may exist (the policy's `max`, or the limit function,
     /// is 0). Such work runs only once the limit is raised (and the Team
-    /// [pumped](Team::pump)), so a blocking `JoinHandle::join` (with `std`) on it fails at
+    /// [pumped](crate::team::Team::pump)), so a blocking `JoinHandle::join` (with `std`) on it fails at
     /// once with `TaskError::Unrunnable`
     /// instead of waiting forever. As of the last coordinated event; never `true` while any
     /// worker is alive, busy or not.
@@ -418,7 +418,7 @@ where
         self.published.stalled.load(Ordering::Acquire)
     }
 
-    /// The policy the Team is sized by (the latest given to [`set_policy`](Team::set_policy)).
+    /// The policy the Team is sized by (the latest given to [`set_policy`](crate::team::Team::set_policy)).
     pub fn policy(&self) -> GrowthPolicy {
         self.timing.with(|timing| timing.policy)
     }
@@ -444,7 +444,7 @@ where
         self.control(Event::Policy)
     }
 
-    /// When the Team next needs a [`tick`](Team::tick), on its clock: an idle worker's
+    /// When the Team next needs a [`tick`](crate::team::Team::tick), on its clock: an idle worker's
     /// keep-alive expires, or waiting work may get a new worker (or a failed creation is
     /// retried). `None`: not until some other event; a timer may sleep until woken.
     /// Always `None` without a clock. Published at the end of each coordinated event.
@@ -454,8 +454,8 @@ where
 
     /// Tells the Team that time has passed: idle workers past their keep-alive retire (down
     /// to `min`) and waiting work gets a new worker if the pace now allows it. A timer calls
-    /// it at [`next_deadline`](Team::next_deadline). Without a clock it is
-    /// [`pump`](Team::pump).
+    /// it at [`next_deadline`](crate::team::Team::next_deadline). Without a clock it is
+    /// [`pump`](crate::team::Team::pump).
     ///
     /// # Errors
     /// [`AlreadyQuit`] once quitting has completed.
@@ -612,7 +612,7 @@ where
     /// backlog behind older work.
     ///
     /// Never blocks in an interrupt handler: the event is coordinated there (a
-    /// [`CriticalSectionLock`](crate::CriticalSectionLock) coordinator), queued for a
+    /// [`CriticalSectionLock`](crate::port::CriticalSectionLock) coordinator), queued for a
     /// coordinator with a task of its own, or handed to the holder of a lock the handler may
     /// not take; see [interrupt handlers and priorities](crate#interrupt-handlers-and-priorities).
     ///

@@ -1,4 +1,4 @@
-//! One pass of a Team's coordinator: an event applied to the state ([`Team::apply`]), the
+//! One pass of a Team's coordinator: an event applied to the state ([`Team::apply`](crate::team::Team::apply)), the
 //! effects the transition asks for ([`PassEffects`]), what is published afterwards, and the
 //! call-backs through which the Team's items come back to it ([`TeamLink`]). Everything
 //! here runs inside the coordinator, or gets there.
@@ -40,7 +40,7 @@ where
 {
     /// Runs `f` on the Team's state from outside a pass: inside the coordinator when it
     /// runs events in the caller (so `f` is serialised with every pass and, with a
-    /// [`CriticalSectionLock`](crate::CriticalSectionLock), runs with interrupts off), and
+    /// [`CriticalSectionLock`](crate::port::CriticalSectionLock), runs with interrupts off), and
     /// otherwise (a coordinator that has quit, declines here, or runs events elsewhere) by
     /// entering the state directly. `None` when the state is in use and this call cannot
     /// wait for it (see [`Claim`]).

@@ -1,4 +1,4 @@
-//! A Team's counts: [`Statistics`], and how a Team publishes them for any thread to read.
+//! A Team's counts: [`Statistics`](crate::team::Statistics), and how a Team publishes them for any thread to read.
 
 use core::time::Duration;
 

@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use threadteam_core::{
-    create_memory_worker, BoxedWork, Coordinate, Failure, Growable, Job, MemoryWorker, Perform, Statistics, Team,
-    TeamBuilder, Worker,
+    team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
+    workers::{create_memory_worker, BoxedWork, MemoryWorker, Perform},
+    {Failure, Worker},
 };
 
 pub type Wk = Arc<MemoryWorker<Job<BoxedWork>>>;

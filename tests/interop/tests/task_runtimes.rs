@@ -2,7 +2,11 @@
 
 use std::sync::Arc;
 
-use threadteam::{team::pool, StdSignal, StdThreadFactory, TaskError, ThreadTeam, Worker};
+use threadteam::{
+    port::StdSignal,
+    team::{pool, ThreadTeam},
+    {StdThreadFactory, TaskError, Worker},
+};
 
 fn threads(n: usize) -> Arc<ThreadTeam<StdSignal>> {
     pool::<StdSignal, _>(move || n, StdThreadFactory::new(), |_| ())

@@ -14,7 +14,7 @@ use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
 use cortex_m_rt::{exception, ExceptionFrame};
 use cortex_m_semihosting::{debug, hprintln};
-use threadteam_core::{FnWork, Worker};
+use threadteam_core::{workers::FnWork, Worker};
 use threadteam_freertos::{kernel, TaskWorker};
 
 /// The QEMU board the binary was built for (`mps2-an385` or `mps2-an386`), from `build.rs`.

@@ -12,7 +12,7 @@ use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use threadteam_core::{FnWork, Worker};
+use threadteam_core::{workers::FnWork, Worker};
 use threadteam_freertos::{kernel, TaskWorker};
 
 /// Task priorities (0 is the idle task's; the build configures 8 levels).

@@ -1,4 +1,4 @@
-//! The [`Lane`] trait: a gated lock-free FIFO, and [`NoLane`], its absence.
+//! The [`Lane`](crate::team::bypass::Lane) trait: a gated lock-free FIFO, and [`NoLane`](crate::team::bypass::NoLane), its absence.
 
 /// Pushes a submitter may make through an open lane before the coordinator sees a submit
 /// again: a saturated Team still coordinates one submit in this many, so its limit is
@@ -11,8 +11,8 @@ pub(super) mod sealed {
 }
 
 /// A bounded multi-producer, multi-consumer FIFO with a gate, used by a
-/// [`Team`](crate::Team) as the head of its backlog. Implemented by `Ring` (with `std`) and
-/// [`NoLane`] only; a [`Storage`](crate::Storage) picks one.
+/// [`Team`](crate::team::Team) as the head of its backlog. Implemented by `Ring` (with `std`) and
+/// [`NoLane`](crate::team::bypass::NoLane) only; a [`Storage`](crate::team::Storage) picks one.
 ///
 /// The gate belongs to the Team's coordinator: it opens it at the end of an event when its
 /// state allows work to go around it, and closes it otherwise (see [`bypass`](super)). Submitters push
@@ -53,21 +53,21 @@ pub trait Lane<T>: sealed::Sealed + Default {
     fn remove_first(&self, matches: &mut dyn FnMut(&T) -> bool) -> Option<T>;
     /// Roughly how many items it holds (exact when no push or pop is under way).
     fn len(&self) -> usize;
-    /// Whether it holds no items (as exactly as [`len`](Lane::len)).
+    /// Whether it holds no items (as exactly as [`len`](crate::team::bypass::Lane::len)).
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Opens the gate with a fresh budget of [`BYPASS_BUDGET`] pushes. `open` and
-    /// [`close`](Lane::close) are the coordinator's: never called by two threads at once.
+    /// Opens the gate with a fresh budget of [`BYPASS_BUDGET`](crate::team::bypass::BYPASS_BUDGET) pushes. `open` and
+    /// [`close`](crate::team::bypass::Lane::close) are the coordinator's: never called by two threads at once.
     fn open(&self);
-    /// Closes the gate: from here on, [`push_open`](Lane::push_open) refuses, and every
-    /// place claimed before shows in [`is_claimed`](Lane::is_claimed).
+    /// Closes the gate: from here on, [`push_open`](crate::team::bypass::Lane::push_open) refuses, and every
+    /// place claimed before shows in [`is_claimed`](crate::team::bypass::Lane::is_claimed).
     fn close(&self);
     /// Whether the gate is open.
     fn is_open(&self) -> bool;
     /// Whether any place is claimed: an item is waiting, or a push has claimed a place and
     /// its item is about to land, or an item was removed by
-    /// [`remove_first`](Lane::remove_first) and no pop has stepped over its place yet (a
+    /// [`remove_first`](crate::team::bypass::Lane::remove_first) and no pop has stepped over its place yet (a
     /// pop then does, and returns `None` if that was all). Exact when the gate is closed
     /// and nothing else pops.
     fn is_claimed(&self) -> bool;
@@ -79,10 +79,10 @@ pub trait Lane<T>: sealed::Sealed + Default {
     fn head_before(&self, mark: usize) -> bool;
 }
 
-/// No lane: every item goes through the Team's coordinator. The choice of [`Fixed`]
+/// No lane: every item goes through the Team's coordinator. The choice of [`Fixed`](crate::team::Fixed)
 /// storage, so a no-alloc Team keeps exactly its configured footprint.
 ///
-/// [`Fixed`]: crate::Fixed
+/// [`Fixed`](crate::team::Fixed): crate::Fixed
 ///
 /// ```
 /// # use threadteam_critical_section_std as _; // a host critical-section implementation

@@ -4,7 +4,7 @@
 //! Coordinating every item would make the coordinator the serial point of a busy pool: a
 //! submit and a hand-back per item, each taking its lock. So the head of the backlog is a
 //! lock-free queue, the *lane* (a `Ring` with `Growable`
-//! storage and `std`; [`Fixed`](crate::Fixed) storage and builds without `std` have none),
+//! storage and `std`; [`Fixed`](crate::team::Fixed) storage and builds without `std` have none),
 //! which work enters and leaves without the coordinator in exactly the situation where
 //! coordinating would decide nothing. The state machine (`TeamState`) does
 //! not know about it: a pass sees the lane and the coordinated queue behind it as one FIFO
@@ -16,7 +16,7 @@
 //!   nothing waits in the coordinated queue (it would be overtaken); otherwise it closes it.
 //!   While it is open, `submit` claims a place in the lane with one
 //!   compare-and-swap that also checks the gate.
-//! - **The budget.** At most [`BYPASS_BUDGET`] submits go around the coordinator between
+//! - **The budget.** At most [`BYPASS_BUDGET`](crate::team::bypass::BYPASS_BUDGET) submits go around the coordinator between
 //!   two events, so a saturated Team still sees a coordinated submit now and then: its
 //!   limit is re-read and a failed spawn retried.
 //! - **Workers keep busy.** A worker that finishes an item takes the next from the lane
@@ -32,7 +32,7 @@
 //! - **Paced Teams.** A [`GrowthPolicy`](crate::GrowthPolicy) that paces growth needs the
 //!   age of the oldest waiting item, and items in the lane carry no time stamp (reading the
 //!   clock on every submit would cost more than the rest of the submit). Instead, the
-//!   coordinator pairs a [mark](Lane::mark) of the lane with a clock reading at the end of
+//!   coordinator pairs a [mark](crate::team::bypass::Lane::mark) of the lane with a clock reading at the end of
 //!   its passes while the gate is open, at most one pair per quarter growth interval
 //!   (`ClockMarks`): an item before a mark was submitted before that reading. The oldest
 //!   item's age is then known from below (never overestimated: growth is never early), to
@@ -44,7 +44,7 @@
 //! The order is kept: the coordinator pushes to the lane only while the coordinated queue
 //! is empty, and pops the lane first. (Work refused by a worker that quit behind the Team's
 //! back goes to the front of the coordinated queue, behind the lane: the one exception.)
-//! With the lane in use, [`Statistics::busy_workers`](crate::Statistics::busy_workers)
+//! With the lane in use, [`Statistics::busy_workers`](crate::team::Statistics::busy_workers)
 //! counts a worker from dispatch until the lane it drains is empty. A Team whose
 //! coordinator is not [inline](crate::ExclusiveWorker::runs_in_caller) (a memory worker)
 //! never uses the lane, so a test driven step by step sees every event.

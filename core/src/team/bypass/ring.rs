@@ -1,4 +1,4 @@
-//! [`Ring`]: the fast lane of [`Growable`](crate::Growable) storage, an unbounded-looking
+//! [`Ring`](crate::team::bypass::Ring): the fast lane of [`Growable`](crate::team::Growable) storage, an unbounded-looking
 //! lock-free FIFO made of a chain of bounded rings.
 //!
 //! # Shape
@@ -28,7 +28,7 @@
 //! # Safe Rust
 //!
 //! Slots hold their item behind a lock that only the thread which claimed the slot's
-//! position touches (and, rarely, a [`remove_first`](Lane::remove_first) scan), so the
+//! position touches (and, rarely, a [`remove_first`](crate::team::bypass::Lane::remove_first) scan), so the
 //! lock is uncontended; it is what keeps the core free of `unsafe`.
 //!
 //! # Only with `std`
@@ -158,7 +158,7 @@ impl<T> Segment<T> {
     }
 }
 
-/// The fast lane of [`Growable`](crate::Growable) storage: a lock-free FIFO made of a
+/// The fast lane of [`Growable`](crate::team::Growable) storage: a lock-free FIFO made of a
 /// chain of bounded rings, each twice the size of the last, so its memory follows the
 /// deepest backlog it has held (its first segment has 1024 places, its last a million).
 /// How the Team uses it: [the fast lane](crate::team#the-fast-lane).

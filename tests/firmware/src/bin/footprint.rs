@@ -10,8 +10,10 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
 use threadteam_core::{
-    Coordinate, CriticalSectionLock, Fixed, FnWork, Job, LockWorker, MemoryWorker, Statistics, Team, TeamBuilder,
-    TeamSlot, Worker,
+    port::CriticalSectionLock,
+    team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
+    workers::{FnWork, LockWorker, MemoryWorker},
+    Worker,
 };
 use threadteam_firmware::{finish, BOARD};
 

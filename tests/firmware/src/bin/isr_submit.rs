@@ -23,8 +23,10 @@ use cortex_m::peripheral::{SCB, SYST};
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
 use threadteam_core::{
-    Coordinate, CriticalSectionLock, Fixed, FnWork, Job, LockWorker, MemoryWorker, Statistics, SubmitError, Team,
-    TeamBuilder, TeamSlot, Worker,
+    port::CriticalSectionLock,
+    team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
+    workers::{FnWork, LockWorker, MemoryWorker},
+    SubmitError, Worker,
 };
 use threadteam_firmware::{finish, BOARD};
 

@@ -17,7 +17,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
-use threadteam_core::{FnWork, Worker};
+use threadteam_core::{workers::FnWork, Worker};
 use threadteam_freertos::{kernel, TaskWorker};
 use threadteam_freertos_firmware::{finish, BOARD};
 
@@ -29,7 +29,10 @@ fn item(n: usize) {
 
 #[cfg(not(feature = "alloc"))]
 mod pool {
-    use threadteam_core::{Coordinate, Fixed, FnWork, Job, LockWorker, Statistics, Team, TeamBuilder, TeamSlot};
+    use threadteam_core::{
+        team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
+        workers::{FnWork, LockWorker},
+    };
     use threadteam_freertos::{FreeRtosLock, TaskWorker};
 
     type Wk = &'static TaskWorker<Job<FnWork>, 1>;
@@ -62,7 +65,7 @@ mod pool {
     use alloc::boxed::Box;
     use alloc::sync::Arc;
 
-    use threadteam_core::BoxedWork;
+    use threadteam_core::workers::BoxedWork;
     use threadteam_freertos::{pool, FreeRtosPool, FreeRtosThreadFactory};
 
     pub fn new() -> Arc<FreeRtosPool> {

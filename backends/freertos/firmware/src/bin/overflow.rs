@@ -6,7 +6,7 @@
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
-use threadteam_core::{FnWork, Worker};
+use threadteam_core::{workers::FnWork, Worker};
 use threadteam_freertos::{kernel, TaskWorker};
 use threadteam_freertos_firmware::{finish, BOARD};
 

@@ -17,7 +17,7 @@ use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering::SeqCst};
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
-use threadteam_core::{ThreadFactory, Worker};
+use threadteam_core::{port::ThreadFactory, Worker};
 use threadteam_freertos::{kernel, pool, FreeRtosPool, FreeRtosThreadFactory, SpawnError, TaskId};
 use threadteam_freertos_firmware::{check, figure, in_task, run_controller, verdict, wait_until, BOARD, LOW, MID, TOP};
 

@@ -23,8 +23,10 @@ use core::time::Duration;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
 use threadteam_core::{
-    Clock, Coordinate, Fixed, FnWork, GrowthPolicy, Job, LockWorker, RawLock, Signal, Statistics, Team, TeamBuilder,
-    TeamSlot, Worker,
+    port::{Clock, RawLock, Signal},
+    team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
+    workers::{FnWork, LockWorker},
+    GrowthPolicy, Worker,
 };
 use threadteam_freertos::{kernel, FreeRtosClock, FreeRtosLock, FreeRtosSignal, SpawnError, TaskWorker};
 use threadteam_freertos_firmware::{
