@@ -109,6 +109,9 @@ mod worker;
 pub mod pool;
 #[cfg(feature = "alloc")]
 mod task;
+// Public (out of the docs) for the backends, which drop user values the same way.
+#[doc(hidden)]
+pub mod unwind;
 
 pub use error::{AlreadyQuit, Refused, SubmitError};
 pub use policy::GrowthPolicy;

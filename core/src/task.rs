@@ -228,11 +228,12 @@ where
     fn cancel(&self) -> bool {
         let (f, waker) = self.take_queued(cancelled);
         let won = f.is_some();
-        // The closure's captures are dropped here, in the cancelling thread, unlocked.
-        drop(f);
+        // Woken first: the captures' drop is user code and may panic.
         if let Some(waker) = waker {
             waker.wake();
         }
+        // The closure's captures are dropped here, in the cancelling thread, unlocked.
+        drop(f);
         won
     }
 
@@ -319,10 +320,11 @@ impl<F, T> Drop for Runner<F, T> {
     fn drop(&mut self) {
         let (f, waker) = self.task.take_queued(cancelled);
         self.task.inner.with(|inner| inner.work_alive = false);
-        drop(f);
+        // Woken first: the captures' drop is user code and may panic.
         if let Some(waker) = waker {
             waker.wake();
         }
+        drop(f);
     }
 }
 

@@ -284,7 +284,7 @@ impl ScopeData {
         drop(state);
         // Only the first panic is resumed; a later payload is dropped unlocked (its drop is
         // user code). Catching keeps a panicking payload drop from skipping the count.
-        let _ = catch_unwind(AssertUnwindSafe(|| drop(extra)));
+        threadteam_core::unwind::drop_caught(extra);
     }
 
     /// Blocks until no packet is alive; returns the first panic no handle took.
