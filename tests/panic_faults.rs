@@ -175,8 +175,11 @@ fn captured_values_and_results_whose_drop_panics_do_not_stop_the_pool() {
         .unwrap();
         // A callback that panics with such a payload.
         let callback_drops = Arc::clone(&drops);
-        pool.call_in_thread_with_callback(move |_: std::thread::Result<()>| panic_with_bad_payload(&callback_drops), || ())
-            .unwrap();
+        pool.call_in_thread_with_callback(
+            move |_: std::thread::Result<()>| panic_with_bad_payload(&callback_drops),
+            || (),
+        )
+        .unwrap();
         serves_after(pool, || ());
         // Each of the four raised one bad payload, and each was dropped once.
         assert_eq!(drops.load(Ordering::SeqCst), 4);
