@@ -26,7 +26,8 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// re-entrant work and returns at once. The lock's current holder runs it before it lets
 /// go (and looks again just after), so nothing is stranded behind a holder; if nobody holds
 /// the lock, the work runs at the start of the next `submit` or
-/// [`run_now`](ExclusiveWorker::run_now) that takes it. With a
+/// [`run_now`](ExclusiveWorker::run_now) that takes it, or at [`quit`](Worker::quit). Once
+/// `quit` has looked at that queue, such a context's work is refused instead. With a
 /// [`CriticalSectionLock`](crate::CriticalSectionLock), which an interrupt handler can
 /// always take on a single core, such work runs at once, in the handler.
 ///
@@ -42,7 +43,9 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// # Quitting
 ///
 /// [`quit`](Worker::quit) first runs, in its caller, any work left queued by an item that
-/// panicked (it was accepted, so it runs). Then the worker lets go of its lock, as
+/// panicked or by a context that may not wait for the lock (it was accepted, so it runs;
+/// called where the lock cannot be taken, `quit` leaves it to the lock's holder, or to a
+/// later `quit` from where it can). Then the worker lets go of its lock, as
 /// Twisted's drops its reference: the lock is dropped in place by `quit`, or, if a thread is
 /// still inside (an item running, possibly the one calling `quit`), by the last one out.
 /// This needs no allocator: the lock's memory stays part of the worker, but its `Drop` (an
@@ -146,8 +149,15 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     fn drain_deferred_items(&self) {
         while self.queued.load(Ordering::Acquire) != 0 {
             // Popped in the section, run outside it.
-            let Some(item) = self.deferred.with(|queue| queue.pop_front()) else { break };
-            self.queued.fetch_sub(1, Ordering::AcqRel);
+            let Some(item) = self.deferred.with(|queue| {
+                let item = queue.pop_front();
+                if item.is_some() {
+                    self.queued.fetch_sub(1, Ordering::AcqRel);
+                }
+                item
+            }) else {
+                break;
+            };
             item.run();
         }
     }
@@ -196,23 +206,25 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     }
 
     fn defer(&self, work: T) -> Result<(), SubmitError<T>> {
-        self.deferred.with(|queue| queue.push_back(work)).map_err(SubmitError::backlog_full)?;
-        self.queued.fetch_add(1, Ordering::AcqRel);
-        // Accepted, so it must run: if `quit` came meanwhile, its look at the queue may have
-        // been too early, and no later submit will come to run it.
-        fence(Ordering::SeqCst);
-        if self.quit.is_set() {
-            self.finish();
-        }
-        Ok(())
+        // Decided in the section, where `finish` looks: either it sees this item (and runs
+        // it, or leaves it to the holder), or it looked first and this is refused. Work
+        // accepted here is never stranded behind a quit.
+        self.deferred.with(|queue| {
+            if self.quit.is_set() {
+                return Err(SubmitError::already_quit(work));
+            }
+            queue.push_back(work).map_err(SubmitError::backlog_full)?;
+            self.queued.fetch_add(1, Ordering::AcqRel);
+            Ok(())
+        })
     }
 
-    /// After quit: runs work left queued (by an item that panicked, or deferred while
-    /// quitting), then lets go of the lock if nobody is inside and nothing waits for it.
-    /// From a context that cannot take the lock (inside an item, or one that may not wait
-    /// for it), the holder does both on its way out.
+    /// After quit: runs work left queued (by an item that panicked), then lets go of the
+    /// lock if nobody is inside and nothing waits for it. From a context that cannot take
+    /// the lock (inside an item), the holder does both on its way out.
     fn finish(&self) {
-        if self.queued.load(Ordering::Acquire) != 0 {
+        // After this section nothing more is deferred (see `defer`).
+        if self.deferred.with(|_| self.queued.load(Ordering::Acquire)) != 0 {
             if let Some(inside) = Inside::enter(self) {
                 let lock = inside.lock();
                 if lock.with((), |()| self.drain_deferred()).is_ok() {
@@ -226,10 +238,15 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     /// Drops the lock, after quit, if nobody is inside and nothing queued needs it. Never
     /// waits: with someone inside, the last one out calls this again.
     fn release(&self) {
-        // Pairs with the fence in `Inside::drop` and `defer`: either this sees the reader
-        // gone (or the queue empty), or that reader sees the quit and releases.
+        // Pairs with the same fence in `Inside::drop`'s call: either `quit` sees the reader
+        // gone, or that reader sees the quit and releases.
         fence(Ordering::SeqCst);
-        if !self.quit.is_set() || self.queued.load(Ordering::Acquire) != 0 {
+        if !self.quit.is_set() {
+            return;
+        }
+        // In the section, as `defer` decides: work deferred before this look is counted,
+        // and after it none is accepted.
+        if self.deferred.with(|_| self.queued.load(Ordering::Acquire)) != 0 {
             return;
         }
         let Some(mut slot) = self.lock.try_write() else { return };
