@@ -313,6 +313,11 @@ where
         self.cancel_backlogged(matches)
     }
 
+    #[cfg(feature = "alloc")]
+    fn finished(&self) -> bool {
+        self.is_finished()
+    }
+
     #[cfg(feature = "std")]
     fn stalled(&self) -> bool {
         self.is_stalled()
