@@ -654,3 +654,33 @@ fn lane_close_races_a_gated_push_that_grows() {
         assert_eq!(ring.push_open(4), Err(4), "closed");
     });
 }
+
+/// (h) A task handle's `cancel` races the Team's quit and `reclaim` (a pool's stop) over
+/// work waiting in the backlog (limit 0): the task ends exactly one way, cancelled (it never
+/// runs) or reclaimed as work that runs when called. Never a reclaimed empty shell.
+#[test]
+fn cancel_races_quit_and_reclaim() {
+    model(|| {
+        let team = loom_pool(0, LoomFactory::default());
+        let ran = Arc::new(StdAtomicBool::new(false));
+        let r = Arc::clone(&ran);
+        let handle = team.spawn(move || r.store(true, StdOrdering::SeqCst)).unwrap();
+        let canceller = thread::spawn(move || handle.cancel());
+        team.quit().unwrap();
+        let reclaimed = team.reclaim();
+        let cancelled = canceller.join().unwrap();
+        // What the canceller did not take is still there for a later reclaim.
+        let reclaimed = reclaimed.or_else(|| team.reclaim());
+        assert!(team.reclaim().is_none());
+        match (cancelled, reclaimed) {
+            (true, None) => assert!(!ran.load(StdOrdering::SeqCst)),
+            (false, Some(work)) => {
+                work();
+                assert!(ran.load(StdOrdering::SeqCst), "reclaimed an empty shell");
+            }
+            (cancelled, reclaimed) => {
+                panic!("cancelled {cancelled}, reclaimed {}: the task ended both ways or neither", reclaimed.is_some())
+            }
+        }
+    });
+}
