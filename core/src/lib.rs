@@ -105,6 +105,9 @@ mod worker;
 mod pool;
 #[cfg(feature = "alloc")]
 mod task;
+// Public (out of the docs) for the backends, which drop user values the same way.
+#[doc(hidden)]
+pub mod unwind;
 
 pub use error::{AlreadyQuit, Refused, SubmitError};
 pub use policy::GrowthPolicy;

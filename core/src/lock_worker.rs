@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::sync::{AtomicUsize, Ordering, Section};
+use crate::sync::{fence, AtomicUsize, Ordering, Section};
 use crate::{AlreadyQuit, ExclusiveWorker, Queue, Quit, RawLock, SubmitError, Work, Worker};
 
 #[cfg(feature = "alloc")]
@@ -26,7 +26,8 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// re-entrant work and returns at once. The lock's current holder runs it before it lets
 /// go (and looks again just after), so nothing is stranded behind a holder; if nobody holds
 /// the lock, the work runs at the start of the next `submit` or
-/// [`run_now`](ExclusiveWorker::run_now) that takes it. With a
+/// [`run_now`](ExclusiveWorker::run_now) that takes it, or at [`quit`](Worker::quit). Once
+/// `quit` has looked at that queue, such a context's work is refused instead. With a
 /// [`CriticalSectionLock`](crate::port::CriticalSectionLock), which an interrupt handler can
 /// always take on a single core, such work runs at once, in the handler.
 ///
@@ -36,8 +37,20 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// an interrupt handler may push to it while the code it interrupted is popping.
 ///
 /// If an item panics, the panic reaches the outermost `submit` caller and the lock is
-/// released; items it had queued are kept and run at the start of the next `submit`'s turn
-/// (Twisted silently drops them).
+/// released; items it had queued are kept and run at the start of the next `submit`'s turn,
+/// or by [`quit`](Worker::quit) (Twisted silently drops them).
+///
+/// # Quitting
+///
+/// [`quit`](Worker::quit) first runs, in its caller, any work left queued by an item that
+/// panicked or by a context that may not wait for the lock (it was accepted, so it runs;
+/// called where the lock cannot be taken, `quit` leaves it to the lock's holder, or to a
+/// later `quit` from where it can). Then the worker lets go of its lock, as
+/// Twisted's drops its reference: the lock is dropped in place by `quit`, or, if a thread is
+/// still inside (an item running, possibly the one calling `quit`), by the last one out.
+/// This needs no allocator: the lock's memory stays part of the worker, but its `Drop` (an
+/// RTOS mutex freeing its kernel object, say) runs at quit. While anything queued is still
+/// waiting to run, the lock is kept for it.
 ///
 /// ```
 /// # use threadteam_critical_section_std as _; // the host's critical-section implementation
@@ -62,7 +75,11 @@ type DefaultQueue<T> = heapless::Deque<T, 16>;
 /// ```
 pub struct LockWorker<T, L, Q = DefaultQueue<T>> {
     quit: Quit,
-    lock: L,
+    /// `None` once the worker has quit and nobody is inside. Readers are the callers
+    /// inside `with`, never waiting: a writer exists only while the lock is being taken
+    /// out after quit, and a reader that meets one is refused as after quit. So an
+    /// interrupt handler never spins here.
+    lock: spin::RwLock<Option<L>>,
     /// Work for the lock's holder to run before it lets go: queued re-entrantly by its own
     /// items, or by a context that may not wait for the lock.
     deferred: Section<Q>,
@@ -110,7 +127,7 @@ impl<T, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     pub fn with_queue(lock: L, queue: Q) -> Self {
         Self {
             quit: Quit::new(),
-            lock,
+            lock: spin::RwLock::new(Some(lock)),
             deferred: Section::new(queue),
             queued: AtomicUsize::new(0),
             _work: core::marker::PhantomData,
@@ -132,8 +149,15 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     fn drain_deferred_items(&self) {
         while self.queued.load(Ordering::Acquire) != 0 {
             // Popped in the section, run outside it.
-            let Some(item) = self.deferred.with(|queue| queue.pop_front()) else { break };
-            self.queued.fetch_sub(1, Ordering::AcqRel);
+            let Some(item) = self.deferred.with(|queue| {
+                let item = queue.pop_front();
+                if item.is_some() {
+                    self.queued.fetch_sub(1, Ordering::AcqRel);
+                }
+                item
+            }) else {
+                break;
+            };
             item.run();
         }
     }
@@ -148,7 +172,10 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
         if self.quit.is_set() {
             return Ok(Err(state));
         }
-        let result = self.lock.with(state, |state| {
+        // Let go of (even when `f` unwinds) before the lock may be dropped.
+        let Some(inside) = Inside::enter(self) else { return Ok(Err(state)) };
+        let lock = inside.lock();
+        let result = lock.with(state, |state| {
             if self.quit.is_set() {
                 return Err(state);
             }
@@ -160,7 +187,7 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
             Ok(result)
         })?;
         if result.is_ok() {
-            self.settle();
+            self.settle(lock);
         }
         Ok(result)
     }
@@ -168,9 +195,9 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     /// After letting go of the lock: work deferred between the holder's last look and its
     /// release (an interrupt handler that preempted it there) is run now, by taking the
     /// lock again, so it does not wait for the next caller.
-    fn settle(&self) {
+    fn settle(&self, lock: &L) {
         while self.queued.load(Ordering::Acquire) != 0 {
-            if self.lock.with((), |()| self.drain_deferred()).is_err() {
+            if lock.with((), |()| self.drain_deferred()).is_err() {
                 // Re-entrant after all (this thread holds the lock further up its stack):
                 // that holder drains it.
                 return;
@@ -179,9 +206,80 @@ impl<T: Work, L: RawLock, Q: Queue<T>> LockWorker<T, L, Q> {
     }
 
     fn defer(&self, work: T) -> Result<(), SubmitError<T>> {
-        self.deferred.with(|queue| queue.push_back(work)).map_err(SubmitError::backlog_full)?;
-        self.queued.fetch_add(1, Ordering::AcqRel);
-        Ok(())
+        // Decided in the section, where `finish` looks: either it sees this item (and runs
+        // it, or leaves it to the holder), or it looked first and this is refused. Work
+        // accepted here is never stranded behind a quit.
+        self.deferred.with(|queue| {
+            if self.quit.is_set() {
+                return Err(SubmitError::already_quit(work));
+            }
+            queue.push_back(work).map_err(SubmitError::backlog_full)?;
+            self.queued.fetch_add(1, Ordering::AcqRel);
+            Ok(())
+        })
+    }
+
+    /// After quit: runs work left queued (by an item that panicked), then lets go of the
+    /// lock if nobody is inside and nothing waits for it. From a context that cannot take
+    /// the lock (inside an item), the holder does both on its way out.
+    fn finish(&self) {
+        // After this section nothing more is deferred (see `defer`).
+        if self.deferred.with(|_| self.queued.load(Ordering::Acquire)) != 0 {
+            if let Some(inside) = Inside::enter(self) {
+                let lock = inside.lock();
+                if lock.with((), |()| self.drain_deferred()).is_ok() {
+                    self.settle(lock);
+                }
+            }
+        }
+        self.release();
+    }
+
+    /// Drops the lock, after quit, if nobody is inside and nothing queued needs it. Never
+    /// waits: with someone inside, the last one out calls this again.
+    fn release(&self) {
+        // Pairs with the same fence in `Inside::drop`'s call: either `quit` sees the reader
+        // gone, or that reader sees the quit and releases.
+        fence(Ordering::SeqCst);
+        if !self.quit.is_set() {
+            return;
+        }
+        // In the section, as `defer` decides: work deferred before this look is counted,
+        // and after it none is accepted.
+        if self.deferred.with(|_| self.queued.load(Ordering::Acquire)) != 0 {
+            return;
+        }
+        let Some(mut slot) = self.lock.try_write() else { return };
+        let lock = slot.take();
+        drop(slot);
+        // The lock's drop is the platform's code: outside the slot.
+        drop(lock);
+    }
+}
+
+/// A caller inside the worker's lock slot: the slot's lock cannot be dropped meanwhile.
+/// Leaving (even by unwinding) releases the lock if the worker has quit.
+struct Inside<'a, T: Work, L: RawLock, Q: Queue<T>> {
+    worker: &'a LockWorker<T, L, Q>,
+    slot: Option<spin::RwLockReadGuard<'a, Option<L>>>,
+}
+
+impl<'a, T: Work, L: RawLock, Q: Queue<T>> Inside<'a, T, L, Q> {
+    /// `None` when the lock is gone or going (after quit). Never waits.
+    fn enter(worker: &'a LockWorker<T, L, Q>) -> Option<Self> {
+        let slot = worker.lock.try_read()?;
+        slot.is_some().then_some(Self { worker, slot: Some(slot) })
+    }
+
+    fn lock(&self) -> &L {
+        self.slot.as_ref().and_then(|slot| slot.as_ref()).expect("entered with a lock")
+    }
+}
+
+impl<T: Work, L: RawLock, Q: Queue<T>> Drop for Inside<'_, T, L, Q> {
+    fn drop(&mut self) {
+        drop(self.slot.take());
+        self.worker.release();
     }
 }
 
@@ -201,8 +299,13 @@ impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
         }
     }
 
+    /// Quits: later submits are refused. Work left queued by an item that panicked runs
+    /// now, in this thread (a panic in it reaches this caller; what remains runs at the
+    /// next `quit`). Then the lock is dropped (see [Quitting](LockWorker#quitting)).
     fn quit(&self) -> Result<(), AlreadyQuit> {
-        self.quit.set()
+        let first = self.quit.set();
+        self.finish();
+        first
     }
 }
 
@@ -223,7 +326,7 @@ impl<T, L: fmt::Debug, Q> fmt::Debug for LockWorker<T, L, Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LockWorker")
             .field("quit", &self.quit.is_set())
-            .field("lock", &self.lock)
+            .field("lock", &self.lock.try_read().as_deref().map(Option::as_ref))
             .finish_non_exhaustive()
     }
 }

@@ -25,11 +25,11 @@
 //!   operations on the same `critical-section` implementation.
 
 #[cfg(all(not(all(threadteam_loom, feature = "std")), target_has_atomic = "ptr"))]
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 #[cfg(all(threadteam_loom, feature = "std"))]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 #[cfg(all(not(all(threadteam_loom, feature = "std")), not(target_has_atomic = "ptr")))]
-pub(crate) use portable_atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use portable_atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 
 pub(crate) use claim::Claim;
 pub(crate) use section::Section;

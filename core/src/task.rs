@@ -228,11 +228,12 @@ where
     fn cancel(&self) -> bool {
         let (f, waker) = self.take_queued(cancelled);
         let won = f.is_some();
-        // The closure's captures are dropped here, in the cancelling thread, unlocked.
-        drop(f);
+        // Woken first: the captures' drop is user code and may panic.
         if let Some(waker) = waker {
             waker.wake();
         }
+        // The closure's captures are dropped here, in the cancelling thread, unlocked.
+        drop(f);
         won
     }
 
@@ -319,10 +320,11 @@ impl<F, T> Drop for Runner<F, T> {
     fn drop(&mut self) {
         let (f, waker) = self.task.take_queued(cancelled);
         self.task.inner.with(|inner| inner.work_alive = false);
-        drop(f);
+        // Woken first: the captures' drop is user code and may panic.
         if let Some(waker) = waker {
             waker.wake();
         }
+        drop(f);
     }
 }
 
@@ -400,26 +402,38 @@ impl<T> JoinHandle<T> {
     ///
     /// Returns `false` when the work has started (it runs to completion: threads cannot be
     /// interrupted), has finished, or was already cancelled; the handle then delivers
-    /// whatever the work produced.
+    /// whatever the work produced. Also `false` when the Team has finished quitting and the
+    /// work was taken back from it ([`Team::reclaim`], a pool's `stop` or `shutdown`): it
+    /// is then the taker's, to run (the handle gets the result) or drop (the handle gets
+    /// [`TaskError::Cancelled`]); a cancel racing a `stop` never leaves `stop` handing back
+    /// an empty shell.
     ///
     /// If the submission is still on its way through the Team's coordinator (another
     /// thread is coordinating), the work is not in the backlog yet: it is still cancelled
     /// and never runs, but its backlog place is freed only when a worker picks it up and
     /// finds nothing to do.
     pub fn cancel(&self) -> bool {
-        if !self.task.cancel() {
-            return false;
+        let Some(team) = &self.team else { return self.task.cancel() };
+        let (addr, task) = (self.task.work_addr(), &self.task);
+        // Out of the backlog first: then it is ours alone, and a `reclaim` (a pool's stop)
+        // racing this cancel cannot hand back its empty shell. The address alone could
+        // name other work, allocated where ours was after ours was freed; while ours is
+        // alive (checked under the Team's lock, so the backlog cannot change meanwhile),
+        // the address is ours alone.
+        match team.remove_backlogged(&mut |work| work_addr(work) == addr && task.work_alive()) {
+            Ok(ours) => {
+                let cancelled = self.task.cancel();
+                // Dropping our own work (outside the Team's lock) finds the task cancelled.
+                drop(ours);
+                cancelled
+            }
+            // On its way through the coordinator or to a worker: cancelled where it is,
+            // the worker that gets it finds nothing to run.
+            Err(true) => self.task.cancel(),
+            // Taken back by `reclaim` once the Team finished (it is the taker's to run or
+            // drop: dropping it cancels the task), dropped with the Team, or already run.
+            Err(false) => false,
         }
-        if let Some(team) = &self.team {
-            let (addr, task) = (self.task.work_addr(), &self.task);
-            // The address alone could name other work, allocated where ours was after ours
-            // was freed; while ours is alive (checked under the Team's lock, so the
-            // backlog cannot change meanwhile), the address is ours alone.
-            let removed = team.remove_backlogged(&mut |work| work_addr(work) == addr && task.work_alive());
-            // Dropping our own work (outside the Team's lock) finds the task cancelled.
-            drop(removed);
-        }
-        true
     }
 
     /// Whether the work has finished (or been cancelled): awaiting the handle will not wait.

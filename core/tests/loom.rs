@@ -227,6 +227,59 @@ fn lock_worker_defers_work_from_a_context_that_may_not_wait() {
     });
 }
 
+/// A lock that records whether a caller is inside, and its own drop.
+struct Watched {
+    lock: TaskOnlyLock,
+    inside: Arc<StdAtomicBool>,
+    drops: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl threadteam_core::port::RawLock for Watched {
+    fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
+        self.lock.with(state, |state| {
+            self.inside.store(true, StdOrdering::SeqCst);
+            let result = f(state);
+            self.inside.store(false, StdOrdering::SeqCst);
+            result
+        })
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        assert!(!self.inside.load(StdOrdering::SeqCst), "the lock was dropped under its holder");
+        self.drops.fetch_add(1, StdOrdering::SeqCst);
+    }
+}
+
+/// (a'') `quit` races a submitting thread and a handler that may not take the lock: every
+/// item accepted with `Ok` runs exactly once (a refused one never), and the lock is dropped
+/// exactly once, after the last caller is out.
+#[test]
+fn lock_worker_quit_races_a_holder_and_a_handler() {
+    model(|| {
+        let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let lock = Watched { lock: TaskOnlyLock::default(), inside: Arc::default(), drops: Arc::clone(&drops) };
+        let worker = Arc::new(LockWorker::<BoxedWork, Watched>::new(lock));
+        let tally = Tally::new(2);
+        let (w, t) = (Arc::clone(&worker), Arc::clone(&tally));
+        let handler = thread::spawn(move || {
+            IN_HANDLER.with(|h| h.set(true));
+            w.submit(t.item(0, "handler", true)).is_ok()
+        });
+        let (w, t) = (Arc::clone(&worker), Arc::clone(&tally));
+        let other = thread::spawn(move || w.submit(t.item(1, "other", true)).is_ok());
+        worker.quit().unwrap();
+        let accepted = [handler.join().unwrap(), other.join().unwrap()];
+        for (i, accepted) in accepted.into_iter().enumerate() {
+            assert_eq!(tally.runs(i), usize::from(accepted), "item {i}: accepted {accepted}, ran {}", tally.runs(i));
+        }
+        assert_eq!(drops.load(StdOrdering::SeqCst), 1, "the lock outlived quit");
+        drop(worker);
+        assert_eq!(drops.load(StdOrdering::SeqCst), 1, "dropped twice");
+    });
+}
+
 /// (b) One thread submits to a ThreadWorker while its thread parks and wakes, then quits:
 /// both items run once, in FIFO order, and the thread exits (loom reports a deadlock if it
 /// stays parked).
@@ -602,5 +655,35 @@ fn lane_close_races_a_gated_push_that_grows() {
         let all: Vec<usize> = std::iter::from_fn(|| ring.pop()).collect();
         assert_eq!(all, if pushed { vec![1, 2, 3] } else { vec![1, 2] });
         assert_eq!(ring.push_open(4), Err(4), "closed");
+    });
+}
+
+/// (h) A task handle's `cancel` races the Team's quit and `reclaim` (a pool's stop) over
+/// work waiting in the backlog (limit 0): the task ends exactly one way, cancelled (it never
+/// runs) or reclaimed as work that runs when called. Never a reclaimed empty shell.
+#[test]
+fn cancel_races_quit_and_reclaim() {
+    model(|| {
+        let team = loom_pool(0, LoomFactory::default());
+        let ran = Arc::new(StdAtomicBool::new(false));
+        let r = Arc::clone(&ran);
+        let handle = team.spawn(move || r.store(true, StdOrdering::SeqCst)).unwrap();
+        let canceller = thread::spawn(move || handle.cancel());
+        team.quit().unwrap();
+        let reclaimed = team.reclaim();
+        let cancelled = canceller.join().unwrap();
+        // What the canceller did not take is still there for a later reclaim.
+        let reclaimed = reclaimed.or_else(|| team.reclaim());
+        assert!(team.reclaim().is_none());
+        match (cancelled, reclaimed) {
+            (true, None) => assert!(!ran.load(StdOrdering::SeqCst)),
+            (false, Some(work)) => {
+                work();
+                assert!(ran.load(StdOrdering::SeqCst), "reclaimed an empty shell");
+            }
+            (cancelled, reclaimed) => {
+                panic!("cancelled {cancelled}, reclaimed {}: the task ended both ways or neither", reclaimed.is_some())
+            }
+        }
     });
 }

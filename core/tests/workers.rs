@@ -168,6 +168,98 @@ fn lock_worker_keeps_reentrant_work_after_a_panic_and_runs_it_next_time() {
 }
 
 #[test]
+fn lock_worker_quit_runs_reentrant_work_left_by_a_panic() {
+    let worker: &'static LockWorker<Item, StdLock> = leak(LockWorker::new(StdLock::new()));
+    let ran = leak(AtomicBool::new(false));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        worker
+            .submit(Box::new(move || {
+                worker.submit(Box::new(move || ran.store(true, Ordering::SeqCst))).unwrap();
+                panic!("item fails");
+            }))
+            .unwrap();
+    }));
+    assert!(result.is_err());
+    assert!(!ran.load(Ordering::SeqCst));
+    // The queued item was accepted with Ok: quit must not strand it.
+    worker.quit().unwrap();
+    assert!(ran.load(Ordering::SeqCst), "accepted work lost at quit");
+}
+
+/// A lock whose drop is counted.
+struct Counted<L> {
+    inner: L,
+    drops: &'static AtomicUsize,
+}
+
+impl<L: RawLock> RawLock for Counted<L> {
+    fn with<S, R>(&self, state: S, f: impl FnOnce(S) -> R) -> Result<R, S> {
+        self.inner.with(state, f)
+    }
+}
+
+impl<L> Drop for Counted<L> {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn lock_worker_quit_drops_the_lock() {
+    let drops = leak(AtomicUsize::new(0));
+    let worker: &'static LockWorker<Item, Counted<StdLock>> =
+        leak(LockWorker::new(Counted { inner: StdLock::new(), drops }));
+    worker.submit(Box::new(|| ())).unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 0);
+    worker.quit().unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "the lock outlived quit");
+    assert!(worker.submit(Box::new(|| ())).unwrap_err().is_already_quit());
+    assert_eq!(worker.quit(), Err(AlreadyQuit));
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped once");
+}
+
+#[test]
+fn lock_worker_quit_from_inside_an_item_drops_the_lock_when_the_item_returns() {
+    let drops = leak(AtomicUsize::new(0));
+    let worker: &'static LockWorker<Item, Counted<CriticalSectionLock>> =
+        leak(LockWorker::new(Counted { inner: CriticalSectionLock::new(), drops }));
+    let ran = leak(AtomicBool::new(false));
+    worker
+        .submit(Box::new(move || {
+            worker.submit(Box::new(move || ran.store(true, Ordering::SeqCst))).unwrap();
+            worker.quit().unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 0, "still in use");
+        }))
+        .unwrap();
+    assert!(ran.load(Ordering::SeqCst));
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn lock_worker_quit_while_another_thread_is_inside_drops_the_lock_when_it_leaves() {
+    let drops = leak(AtomicUsize::new(0));
+    let worker: &'static LockWorker<Item, Counted<StdLock>> =
+        leak(LockWorker::new(Counted { inner: StdLock::new(), drops }));
+    let inside = Arc::new(Barrier::new(2));
+    let leave = Arc::new(Barrier::new(2));
+    let (i, l) = (Arc::clone(&inside), Arc::clone(&leave));
+    let holder = std::thread::spawn(move || {
+        worker
+            .submit(Box::new(move || {
+                i.wait();
+                l.wait();
+            }))
+            .unwrap();
+    });
+    inside.wait();
+    worker.quit().unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 0, "dropped under its holder");
+    leave.wait();
+    holder.join().unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
 fn lock_worker_with_fixed_reentrant_queue_hands_back_when_full() {
     type Fixed = heapless::Deque<Item, 1>;
     let worker: &'static LockWorker<Item, CriticalSectionLock, Fixed> =

@@ -102,6 +102,10 @@ struct Threads {
 
 thread_local! {
     /// The pool (the address of its `Threads`) whose thread this is; 0 for other threads.
+    /// `const` and without a destructor, so `with` works even while the thread's
+    /// thread-locals are destroyed (a thread-local's destructor that drops or stops a pool;
+    /// `tests/tls_destructor_submit.rs`). A thread-local with a destructor would need
+    /// `try_with` there, as the core's thread token uses.
     static OWNER: Cell<usize> = const { Cell::new(0) };
 }
 

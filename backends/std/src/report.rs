@@ -101,5 +101,8 @@ pub(crate) fn boxed_in_current_span(work: threadteam_core::workers::BoxedWork) -
 /// Calls a user hook; a hook that panics must not take the pool (or the coordinator lock
 /// it may be called under) down with it.
 pub(crate) fn call_hook<A: ?Sized>(hook: &(dyn Fn(&A) + Send + Sync), arg: &A) {
-    let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| hook(arg)));
+    if let Err(payload) = threadteam_core::unwind::catch(|| hook(arg)) {
+        // Its payload's drop may panic too.
+        threadteam_core::unwind::discard(payload);
+    }
 }

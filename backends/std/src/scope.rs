@@ -4,8 +4,8 @@
 //! Workers only take `'static` work, so each scoped closure is boxed and its lifetime
 //! erased before it is submitted. That is the one `unsafe` operation in this crate, and it
 //! is sound because [`scope`] does not return, normally or by unwinding, until every
-//! closure it handed out has been dropped (after running, or unrun), together with its
-//! result unless a handle took that first. See the `SAFETY` comment in [`Scope::spawn`].
+//! closure it handed out has been dropped (after running, or unrun). See the `SAFETY`
+//! comment in [`Scope::spawn`].
 #![allow(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -63,6 +63,10 @@ use threadteam_core::{
 /// scoped work panicked and its handle was not joined, the first such panic is resumed
 /// (after all scoped work has finished). Scoped work that was dropped without running and
 /// never joined is reported the same way. [`Scope::spawn`] panics if `worker` refuses work.
+///
+/// A handle that is leaked (`std::mem::forget`, a reference cycle) does not keep the scope
+/// waiting: its work is waited for as any other, and its result, or its panic, is leaked
+/// with the handle.
 pub fn scope<'env, Wk, F, R>(worker: &'env Wk, f: F) -> R
 where
     Wk: Worker<BoxedWork> + ?Sized,
@@ -141,22 +145,27 @@ where
             #[cfg(feature = "tracing")]
             span: tracing::Span::current(),
             f,
-            sender: Sender { packet: Arc::clone(&packet), sent: false },
+            sender: Sender { packet: Some(Arc::clone(&packet)), sent: false },
         });
         let work: Box<dyn FnOnce() + Send + 'scope> = Box::new(move || run.call());
         // SAFETY: only the lifetime changes (`'scope` to `'static`); the layout of a boxed
         // trait object does not depend on it. The erased box may be used only while what
         // it borrows is alive, i.e. until `scope` returns, and `scope` does not return
-        // (even when unwinding) before `data.wait_all()` has seen every packet dropped. A
-        // packet drops only after its `ScopedRun` is gone: the runner's `Sender` holds a
-        // reference to it and is the last field of `ScopedRun` to drop, after `f` and
-        // everything `f` borrows, both when the closure runs (`call` consumes `f` first)
-        // and when it is dropped unrun. A result `T` still in the packet is dropped by the
-        // packet's drop, before it releases the scope. No function whose arguments hold a
-        // borrow of the scope is still running when the scope is released (see
-        // `ScopedRun`), so no borrow the compiler assumes valid for a whole call dangles.
-        // If the worker leaks the box instead, the packet never drops and `scope` waits
-        // forever: a hang, not a dangling borrow.
+        // (even when unwinding) before `data.wait_all()` has seen every `ScopedRun` gone:
+        // the runner's `Sender` releases the scope in its drop, and it is the last field of
+        // `ScopedRun` to drop, after `f` and everything `f` borrows, both when the closure
+        // runs (`call` consumes `f` first) and when it is dropped unrun; it lets go of its
+        // packet first, so a result dropped with the packet is dropped before the release.
+        // A result `T` left in a packet that a handle still holds may borrow from the
+        // scope too: it is dropped by the packet's drop, when the handle goes. Handles
+        // carry `'scope` (invariant), so they live only in `f`, in scoped closures or in
+        // results in packets, all gone by the time `wait_all` returns, unless leaked; a
+        // leaked handle's packet and result are never touched again, so a borrow in them
+        // dangles only in memory no code can reach (as with `std::thread::scope`). No
+        // function whose arguments hold a borrow of the scope is still running when the
+        // scope is released (see `ScopedRun`), so no borrow the compiler assumes valid for
+        // a whole call dangles. If the worker leaks the box instead, the sender never
+        // drops and `scope` waits forever: a hang, not a dangling borrow.
         let work: BoxedWork = unsafe { erase_lifetime(work) };
         if let Err(refused) = self.worker.submit(work) {
             let reason = refused.to_string();
@@ -255,8 +264,8 @@ struct ScopeData {
 
 #[derive(Default)]
 struct ScopeState {
-    /// Packets alive: one per spawned closure, until both the closure and its handle are
-    /// gone.
+    /// Spawned closures not yet gone (run, or dropped unrun). Handles are not counted:
+    /// a leaked one must not keep the scope waiting.
     running: usize,
     /// The first panic no handle took.
     panic: Option<Box<dyn Any + Send + 'static>>,
@@ -271,9 +280,18 @@ impl ScopeData {
         self.lock().running += 1;
     }
 
-    fn finished(&self, panic: Option<Box<dyn Any + Send + 'static>>) {
+    /// A spawned closure is gone: the scope may end once none is left.
+    fn finished(&self) {
         let mut state = self.lock();
         state.running -= 1;
+        if state.running == 0 {
+            self.all_done.notify_all();
+        }
+    }
+
+    /// A packet went without a handle taking its result: `panic` is the scope's to resume.
+    fn unjoined(&self, panic: Option<Box<dyn Any + Send + 'static>>) {
+        let mut state = self.lock();
         let extra = match panic {
             Some(payload) if state.panic.is_none() => {
                 state.panic = Some(payload);
@@ -281,16 +299,13 @@ impl ScopeData {
             }
             other => other,
         };
-        if state.running == 0 {
-            self.all_done.notify_all();
-        }
         drop(state);
         // Only the first panic is resumed; a later payload is dropped unlocked (its drop is
         // user code). Catching keeps a panicking payload drop from skipping the count.
-        let _ = catch_unwind(AssertUnwindSafe(|| drop(extra)));
+        threadteam_core::unwind::drop_caught(extra);
     }
 
-    /// Blocks until no packet is alive; returns the first panic no handle took.
+    /// Blocks until no spawned closure is alive; returns the first panic no handle took.
     fn wait_all(&self) -> Option<Box<dyn Any + Send + 'static>> {
         let mut state = self.lock();
         while state.running != 0 {
@@ -306,7 +321,7 @@ enum Slot<T> {
     Taken,
 }
 
-/// Shared by a scoped closure and its handle; its drop releases the scope.
+/// Shared by a scoped closure and its handle; its drop hands an unjoined panic to the scope.
 struct Packet<T> {
     scope: Arc<ScopeData>,
     result: Mutex<Slot<T>>,
@@ -327,14 +342,15 @@ impl<T> Drop for Packet<T> {
             Slot::Done(Ok(value)) => catch_unwind(AssertUnwindSafe(|| drop(value))).err(),
             Slot::Empty | Slot::Taken => None,
         };
-        self.scope.finished(panic);
+        self.scope.unjoined(panic);
     }
 }
 
 /// The runner's end of a packet. Dropped without sending (the closure was dropped
 /// unrun), it resolves the handle as cancelled.
 struct Sender<T> {
-    packet: Arc<Packet<T>>,
+    /// `None` only inside `drop`.
+    packet: Option<Arc<Packet<T>>>,
     sent: bool,
 }
 
@@ -342,18 +358,27 @@ impl<T> Sender<T> {
     /// Stores the result. It does not release the scope (dropping the sender may): a
     /// borrow inside `result` is an argument here, and must stay valid until this returns.
     fn send(&mut self, result: Result<T, TaskError>) {
-        *lock(&self.packet.result) = Slot::Done(result);
+        let packet = self.packet.as_ref().expect("only `drop` takes the packet");
+        *lock(&packet.result) = Slot::Done(result);
         self.sent = true;
-        self.packet.done.notify_all();
+        packet.done.notify_all();
     }
 }
 
 impl<T> Drop for Sender<T> {
+    /// Releases the scope: the closure is gone. The packet goes first (with it, if the
+    /// handle has gone too, the result and anything it borrows), so the scope cannot end
+    /// while that drop runs.
     fn drop(&mut self) {
+        let Some(packet) = self.packet.take() else { return };
         if !self.sent {
-            *lock(&self.packet.result) = Slot::Done(Err(TaskError::Cancelled));
-            self.packet.done.notify_all();
+            *lock(&packet.result) = Slot::Done(Err(TaskError::Cancelled));
+            packet.done.notify_all();
         }
+        let scope = Arc::clone(&packet.scope);
+        // The packet's drop catches its result's panic and cannot unwind.
+        drop(packet);
+        scope.finished();
     }
 }
 

@@ -148,8 +148,11 @@ fn serve<T: Work, S: Signal>(shared: &Mailbox<T, S>) {
 fn run_caught<T: Work>(item: T) {
     #[cfg(feature = "std")]
     {
-        // The panic hook has already printed the message; the thread keeps serving.
-        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| item.run()));
+        // The panic hook has already printed the message; the thread keeps serving, even
+        // if the payload's own drop panics.
+        if let Err(payload) = crate::unwind::catch(|| item.run()) {
+            crate::unwind::discard(payload);
+        }
     }
     #[cfg(not(feature = "std"))]
     item.run();

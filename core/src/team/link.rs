@@ -32,6 +32,10 @@ pub(crate) trait TeamLink<W>: Send + Sync {
     /// Removes the first backlogged item that `matches` (a task handle's cancel).
     #[cfg(feature = "alloc")]
     fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W>;
+    /// Whether quitting has completed (see `Team::is_finished`): what is still in the
+    /// backlog is then for `reclaim` alone.
+    #[cfg(feature = "alloc")]
+    fn finished(&self) -> bool;
     /// Whether waiting work cannot run (see `Team::is_stalled`), for a blocking join.
     #[cfg(feature = "std")]
     fn stalled(&self) -> bool;
@@ -94,10 +98,16 @@ impl<W> SelfLink<W> {
         self.get().is_some_and(|team| team.team().stalled())
     }
 
-    /// Removes the first backlogged item that `matches`, if the Team still exists.
+    /// Removes the first backlogged item that `matches`, if the Team still exists; with
+    /// `None`, whether the item may still be on its way to a worker (the Team exists and
+    /// has not finished), rather than taken back by `reclaim` or dropped with the Team.
     #[cfg(feature = "alloc")]
-    pub(crate) fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W> {
-        self.get()?.team().remove_backlogged(matches)
+    pub(crate) fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Result<W, bool> {
+        let Some(team) = self.get() else { return Err(false) };
+        let team = team.team();
+        // Looked at after the search: a `reclaim` that took the item before the search
+        // could only do so once the Team had finished.
+        team.remove_backlogged(matches).ok_or_else(|| !team.finished())
     }
 }
 

@@ -319,14 +319,23 @@ where
     #[cfg(feature = "std")]
     fn report(&self, failure: Failure) {
         self.published.failures.fetch_add(1, Ordering::AcqRel);
-        // A hook that panics must not cost the Team its worker.
+        // A hook that panics must not cost the Team its worker, nor may a payload (the
+        // hook's, or the work's own, dropped here) whose `Drop` panics.
         let hook = &self.hook;
-        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| hook.call(&failure)));
+        if let Err(payload) = crate::unwind::catch(|| hook.call(&failure)) {
+            crate::unwind::discard(payload);
+        }
+        crate::unwind::drop_caught(failure);
     }
 
     #[cfg(feature = "alloc")]
     fn remove_backlogged(&self, matches: &mut dyn FnMut(&W) -> bool) -> Option<W> {
         self.cancel_backlogged(matches)
+    }
+
+    #[cfg(feature = "alloc")]
+    fn finished(&self) -> bool {
+        self.is_finished()
     }
 
     #[cfg(feature = "std")]
