@@ -138,12 +138,16 @@ where
     fn launch_pending(&self) {
         // Whoever gets here first starts what is pending, one at a time, so two threads
         // that ran passes share the starts rather than queue behind each other.
+        let mut refused = false;
         while let Some(starter) = self.next() {
-            let started = starter.start(&self.factory);
+            // Once the factory refused in this loop, the rest are not asked of it (one
+            // attempt per event): their work goes back the same way.
+            let started = if refused { Err(starter.fail()) } else { starter.start(&self.factory) };
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
             match started {
                 Ok(_) => self.failing.store(false, Ordering::Release),
                 Err(failed) => {
+                    refused = true;
                     // Set before the work goes back, so the Team's pass for it (and any
                     // other) makes no worker that would only fail again.
                     self.failing.store(true, Ordering::Release);

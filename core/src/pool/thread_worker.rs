@@ -59,10 +59,11 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
         let (worker, starter) = Self::unstarted(signal);
         match starter.start(factory) {
             Ok(thread) => Ok((worker, thread)),
-            Err(StartFailed { error: Ok(error), .. }) => Err(error),
+            Err(StartFailed { error: Some(Ok(error)), .. }) => Err(error),
             // The caller asked for this start: its factory's panic is the caller's.
             #[cfg(feature = "std")]
-            Err(StartFailed { error: Err(panic), .. }) => std::panic::resume_unwind(panic),
+            Err(StartFailed { error: Some(Err(panic)), .. }) => std::panic::resume_unwind(panic),
+            Err(StartFailed { error: None, .. }) => unreachable!("the factory was asked"),
         }
     }
 
@@ -94,7 +95,8 @@ pub(crate) type StartError<E> = Result<E, core::convert::Infallible>;
 
 /// A thread that could not be started, and the work its worker had been given.
 pub(crate) struct StartFailed<T, E> {
-    pub(crate) error: StartError<E>,
+    /// `None` when the factory was not asked.
+    pub(crate) error: Option<StartError<E>>,
     /// Oldest first; the worker has quit, so nothing more can join it.
     pub(crate) queued: VecDeque<T>,
 }
@@ -116,12 +118,18 @@ impl<T: Work + Send + 'static, S: Signal + 'static> Starter<T, S> {
         };
         #[cfg(not(feature = "std"))]
         let started = factory.start(main).map_err(Ok);
-        started.map_err(|error| {
-            let queued = self.shared.inbox.with(|inbox| {
-                inbox.quit = true;
-                core::mem::take(&mut inbox.items)
-            });
-            StartFailed { error, queued }
+        started.map_err(|error| StartFailed { error: Some(error), queued: self.quit_unstarted() })
+    }
+
+    /// Gives up on starting the thread without asking the factory.
+    pub(crate) fn fail<E>(self) -> StartFailed<T, E> {
+        StartFailed { error: None, queued: self.quit_unstarted() }
+    }
+
+    fn quit_unstarted(&self) -> VecDeque<T> {
+        self.shared.inbox.with(|inbox| {
+            inbox.quit = true;
+            core::mem::take(&mut inbox.items)
         })
     }
 }
