@@ -92,6 +92,10 @@ fn a_thread_pool_whose_name_has_a_nul_byte_reports_keeps_the_work_and_stops() {
 /// that could not start runs on one that did, and the panic is reported as a spawn error.
 #[test]
 fn a_panicking_thread_factory_strands_no_work_and_is_reported() {
+    within_deadline("a panicking factory", panicking_factory);
+}
+
+fn panicking_factory() {
     let factory = Counting::new(1, true);
     let calls = Arc::clone(&factory.calls);
     let reported = Arc::new(Mutex::new(Vec::new()));
@@ -118,7 +122,7 @@ fn a_panicking_thread_factory_strands_no_work_and_is_reported() {
     release.send(()).unwrap();
     let order: Vec<_> = ran_rx.iter().take(2).collect();
     assert_eq!(order, ["first", "second"]);
-    assert!(within_deadline("stop", move || pool.stop()).is_empty());
+    assert!(pool.stop().is_empty());
 }
 
 /// Issue 18, fault 3: `adjust_pool_size(usize::MAX, usize::MAX)` on a factory that always

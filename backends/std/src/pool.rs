@@ -161,7 +161,8 @@ impl ThreadFactory for Tracking {
             // The hook submitted work or resized: starting threads from inside it could
             // recurse (a refusal calls the hook again). The work waits for the next event.
             threads.spawn_failures.fetch_add(1, Ordering::AcqRel);
-            let error = std::io::Error::other("threadteam: no thread is started from inside the pool's spawn-error hook");
+            let error =
+                std::io::Error::other("threadteam: no thread is started from inside the pool's spawn-error hook");
             return Err(SpawnError(error));
         }
         // Counted before the thread can run, so its `Running` guard never underflows.
@@ -179,8 +180,8 @@ impl ThreadFactory for Tracking {
         let mut handles = threads.handles();
         // A factory must return an error, but one that panics must not unwind through the
         // pool: its panic (already printed by the panic hook) is reported as a refusal.
-        let spawned = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| (threads.spawn)(body)))
-            .unwrap_or_else(|panic| {
+        let spawned =
+            std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| (threads.spawn)(body))).unwrap_or_else(|panic| {
                 let message = crate::report::panic_message(&*panic);
                 Err(SpawnError(std::io::Error::other(format!("the thread factory panicked: {message}"))))
             });
