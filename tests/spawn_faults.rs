@@ -137,8 +137,10 @@ fn adjust_pool_size_to_usize_max_on_a_refusing_factory_returns() {
         pool.adjust_pool_size(usize::MAX, usize::MAX);
         pool
     });
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "one resize, one attempt");
-    assert_eq!(pool.statistics().spawn_failures, 1);
+    // One batch of at most 128 (the starts under way when the first refusal is known).
+    let n = calls.load(Ordering::SeqCst);
+    assert!((1..=128).contains(&n), "{n} attempts");
+    assert_eq!(pool.statistics().spawn_failures, n as u64);
     assert!(within_deadline("stop", move || pool.stop()).is_empty());
 }
 

@@ -141,14 +141,16 @@ fn a_panicking_factory_does_not_strand_the_work_given_to_the_unstarted_worker() 
 /// without end (memory growing about 1 MB/s): it now makes one batch, whose first refusal
 /// ends it, and returns.
 #[test]
-fn growing_by_usize_max_on_a_refusing_factory_returns_after_one_attempt() {
+fn growing_by_usize_max_on_a_refusing_factory_returns_after_one_batch() {
     within_deadline("grow(usize::MAX)", || {
         let (factory, calls) = Counting::new(0, false);
         let team = ThreadTeamBuilder::<_, TestSignal>::new(factory).build().unwrap().team;
+        // One batch: the starts under way when the first refusal is known.
         team.grow(usize::MAX).unwrap();
-        assert_eq!(calls.load(Ordering::SeqCst), 1, "one grow, one attempt");
+        let first = calls.load(Ordering::SeqCst);
+        assert!((1..=128).contains(&first), "{first} attempts");
         team.grow(usize::MAX).unwrap();
-        assert_eq!(calls.load(Ordering::SeqCst), 2, "one more for the next grow");
+        assert_eq!(calls.load(Ordering::SeqCst), first + 1, "one more for the next grow");
         team.quit().unwrap();
     });
 }

@@ -16,8 +16,8 @@
 //! attempt; a worker retiring, whose thread ends; or, with no worker alive and no start
 //! under way, any event, so waiting work is never left without a try). Every other request
 //! is refused at once, as a full limit is, and the work waits for the workers that exist.
-//! A refusing factory therefore costs one attempt per such event, never a loop of create
-//! and retire. And one pass never leaves more than [`MAX_STARTS_IN_FLIGHT`] threads to
+//! A refusing factory therefore costs one attempt per such event (plus the starts
+//! already made by then), never a loop of create and retire. And one pass never leaves more than [`MAX_STARTS_IN_FLIGHT`] threads to
 //! start: a larger `grow` (a `min` of `usize::MAX`) continues batch by batch while starts
 //! succeed, so a factory that refuses stops it after one batch, with bounded memory.
 
@@ -138,16 +138,12 @@ where
     fn launch_pending(&self) {
         // Whoever gets here first starts what is pending, one at a time, so two threads
         // that ran passes share the starts rather than queue behind each other.
-        let mut refused = false;
         while let Some(starter) = self.next() {
-            // Once the factory refused in this loop, the rest are not asked of it (one
-            // attempt per event): their work goes back the same way.
-            let started = if refused { Err(starter.fail()) } else { starter.start(&self.factory) };
+            let started = starter.start(&self.factory);
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
             match started {
                 Ok(_) => self.failing.store(false, Ordering::Release),
                 Err(failed) => {
-                    refused = true;
                     // Set before the work goes back, so the Team's pass for it (and any
                     // other) makes no worker that would only fail again.
                     self.failing.store(true, Ordering::Release);

@@ -59,11 +59,10 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
         let (worker, starter) = Self::unstarted(signal);
         match starter.start(factory) {
             Ok(thread) => Ok((worker, thread)),
-            Err(StartFailed { error: Some(Ok(error)), .. }) => Err(error),
+            Err(StartFailed { error: Ok(error), .. }) => Err(error),
             // The caller asked for this start: its factory's panic is the caller's.
             #[cfg(feature = "std")]
-            Err(StartFailed { error: Some(Err(panic)), .. }) => std::panic::resume_unwind(panic),
-            Err(StartFailed { error: None, .. }) => unreachable!("the factory was asked"),
+            Err(StartFailed { error: Err(panic), .. }) => std::panic::resume_unwind(panic),
         }
     }
 
@@ -95,8 +94,7 @@ pub(crate) type StartError<E> = Result<E, core::convert::Infallible>;
 
 /// A thread that could not be started, and the work its worker had been given.
 pub(crate) struct StartFailed<T, E> {
-    /// `None` when the factory was not asked.
-    pub(crate) error: Option<StartError<E>>,
+    pub(crate) error: StartError<E>,
     /// Oldest first; the worker has quit, so nothing more can join it.
     pub(crate) queued: VecDeque<T>,
 }
@@ -118,12 +116,7 @@ impl<T: Work + Send + 'static, S: Signal + 'static> Starter<T, S> {
         };
         #[cfg(not(feature = "std"))]
         let started = factory.start(main).map_err(Ok);
-        started.map_err(|error| StartFailed { error: Some(error), queued: self.quit_unstarted() })
-    }
-
-    /// Gives up on starting the thread without asking the factory.
-    pub(crate) fn fail<E>(self) -> StartFailed<T, E> {
-        StartFailed { error: None, queued: self.quit_unstarted() }
+        started.map_err(|error| StartFailed { error, queued: self.quit_unstarted() })
     }
 
     fn quit_unstarted(&self) -> VecDeque<T> {
