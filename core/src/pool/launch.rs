@@ -14,8 +14,10 @@
 //! has failed: until a thread starts again, a worker is made only on an event that may
 //! change capacity (a grow, shrink, pump, tick, new policy or quit, each allowing one
 //! attempt; a worker retiring, whose thread ends; or, with no worker alive and no start
-//! under way, any event, so waiting work is never left without a try). Every other request
-//! is refused at once, as a full limit is, and the work waits for the workers that exist.
+//! under way, any event, so waiting work is never left without a try), and otherwise once
+//! in every [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) requests (as a saturated Team's
+//! coordinator sees one submit in that many). Every other request is refused at once, as a
+//! full limit is, and the work waits for the workers that exist.
 //! A refusing factory therefore costs one attempt per such event (plus the starts
 //! already made by then), never a loop of create and retire. And one pass never leaves more than [`MAX_STARTS_IN_FLIGHT`] threads to
 //! start: a larger `grow` (a `min` of `usize::MAX`) continues batch by batch while starts
@@ -62,6 +64,8 @@ pub(crate) struct Launcher<W: 'static, F, S> {
     retired: AtomicUsize,
     /// A creation was refused because too many starts were in flight.
     cut_short: AtomicBool,
+    /// Requests refused since the last attempt made while failing.
+    refusals: AtomicUsize,
 }
 
 impl<W, F, S> Launcher<W, F, S>
@@ -80,6 +84,7 @@ where
             retry: AtomicBool::new(false),
             retired: AtomicUsize::new(0),
             cut_short: AtomicBool::new(false),
+            refusals: AtomicUsize::new(0),
         }
     }
 
@@ -100,8 +105,14 @@ where
             let a_thread_ended = retired != self.retired.load(Ordering::Acquire);
             // `swap` last: the ticket is spent only if nothing else allowed this attempt.
             if !(nothing_alive || a_thread_ended || self.retry.swap(false, Ordering::AcqRel)) {
-                return None;
+                // Otherwise one request in every `BYPASS_BUDGET` tries, as a saturated
+                // Team's coordinator sees one submit in that many: a transient refusal
+                // does not stop a pool with no timer from growing for good.
+                if self.refusals.fetch_add(1, Ordering::AcqRel) + 1 < crate::BYPASS_BUDGET {
+                    return None;
+                }
             }
+            self.refusals.store(0, Ordering::Release);
         }
         self.retired.store(retired, Ordering::Release);
         if in_flight >= MAX_STARTS_IN_FLIGHT {
