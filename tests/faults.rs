@@ -190,6 +190,8 @@ fn nothing_is_lost_under_spawn_failures_panicking_tasks_and_a_panicking_hook() {
     assert_eq!(stats.failures, planned as u64, "{stats:?}");
     assert_eq!(hook_calls.load(Ordering::SeqCst), planned);
     assert!(refused > 0, "no spawn failure was injected");
-    // Every worker the Team created either got its thread or saw its start refused.
-    assert_eq!(stats.workers_created, (joined + refused) as u64, "{stats:?}");
+    // Every worker the Team counts got its thread, or saw its start refused while idle (a
+    // grown worker, given no work to hand back): one refused with work is not counted.
+    let created = stats.workers_created;
+    assert!((joined as u64..=(joined + refused) as u64).contains(&created), "{stats:?}");
 }

@@ -113,7 +113,9 @@ fn a_factory_that_fails_every_third_spawn_loses_nothing() {
         while attempts.load(Ordering::SeqCst) < expected {
             assert!(submit() - before <= BYPASS_BUDGET + 1, "a failed spawn is retried within the budget");
         }
-        assert_eq!(attempts.load(Ordering::SeqCst), expected);
+        // One pass may make two workers while starts succeed, so the next refusal can come
+        // with the attempt after it.
+        assert!((expected..=expected + 1).contains(&attempts.load(Ordering::SeqCst)));
     }
     for _ in 0..2 * BYPASS_BUDGET {
         submit();
@@ -177,11 +179,13 @@ fn after_a_failed_spawn_the_work_runs_on_the_existing_worker() {
     team.quit().unwrap();
     assert_eq!(join_all(&threads), 1);
     assert_eq!(ran.load(Ordering::SeqCst), 3);
-    // A worker was created for each attempt (two for the backlog at least, more as the
-    // hand-backs retried), and each whose thread could not start was retired.
+    // After the refusal, submits and hand-backs ask for no more threads (issue 18: they
+    // used to make and retire a doomed worker each); the one whose thread could not start
+    // is not counted as created or retired.
+    // (`quit` may change capacity: if work is left when it comes, it may ask once more.)
     let (s, attempts) = (team.statistics(), attempts.load(Ordering::SeqCst) as u64);
-    assert!(attempts >= 3, "{attempts}");
-    assert_eq!((s.workers_created, s.workers_retired), (attempts, attempts), "{s:?}");
+    assert!((2..=3).contains(&attempts), "{attempts}");
+    assert_eq!((s.workers_created, s.workers_retired), (1, 1), "{s:?}");
 }
 
 /// A factory that, before each start, waits for another thread to get through the pool's

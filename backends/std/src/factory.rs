@@ -7,7 +7,8 @@ use std::thread::{Builder, JoinHandle};
 use threadteam_core::port::ThreadFactory;
 
 /// Starts named OS threads (`threadteam-1`, `threadteam-2`, ... by default) with an
-/// optional stack size. A refused spawn is a [`SpawnError`], never a panic.
+/// optional stack size. A refused spawn is a [`SpawnError`], never a panic; so is a name
+/// prefix with a NUL byte (`ErrorKind::InvalidInput`), which std's spawn would panic on.
 ///
 /// ```
 /// use threadteam::port::ThreadFactory;
@@ -45,11 +46,25 @@ impl StdThreadFactory {
         Self { prefix: "threadteam".into(), stack_size: None, next: AtomicUsize::new(1) }
     }
 
-    /// Names threads `{prefix}-N`, N counting from 1, never repeating.
+    /// Names threads `{prefix}-N`, N counting from 1, never repeating. A prefix with a NUL
+    /// byte makes every [`start`](ThreadFactory::start) fail with a [`SpawnError`].
+    ///
+    /// ```
+    /// use threadteam::port::ThreadFactory;
+    /// use threadteam::StdThreadFactory;
+    ///
+    /// let bad = StdThreadFactory::new().name_prefix("a\0b");
+    /// assert_eq!(bad.start(|| ()).unwrap_err().0.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
     #[must_use]
     pub fn name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
+    }
+
+    /// The name prefix.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// Gives each thread a stack of `bytes`.
@@ -66,12 +81,24 @@ impl ThreadFactory for StdThreadFactory {
 
     fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<JoinHandle<()>, SpawnError> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut builder = Builder::new().name(format!("{}-{n}", self.prefix));
+        let name = format!("{}-{n}", self.prefix);
+        // std's spawn panics on such a name; a factory must return an error instead.
+        check_name(&name)?;
+        let mut builder = Builder::new().name(name);
         if let Some(bytes) = self.stack_size {
             builder = builder.stack_size(bytes);
         }
         builder.spawn(main).map_err(SpawnError)
     }
+}
+
+/// A thread name std cannot give a thread (it panics on one with a NUL byte).
+pub(crate) fn check_name(name: &str) -> Result<(), SpawnError> {
+    if name.contains('\0') {
+        let error = std::io::Error::new(std::io::ErrorKind::InvalidInput, "a thread name may not contain a NUL byte");
+        return Err(SpawnError(error));
+    }
+    Ok(())
 }
 
 /// The OS refused to start a thread.

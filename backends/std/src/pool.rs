@@ -107,6 +107,9 @@ thread_local! {
     /// `tests/tls_destructor_submit.rs`). A thread-local with a destructor would need
     /// `try_with` there, as the core's thread token uses.
     static OWNER: Cell<usize> = const { Cell::new(0) };
+    /// The pool (the address of its `Threads`) whose spawn-error hook this thread is
+    /// running; 0 when none.
+    static IN_SPAWN_ERROR_HOOK: Cell<usize> = const { Cell::new(0) };
 }
 
 impl Threads {
@@ -118,6 +121,20 @@ impl Threads {
     /// threads, itself among them.
     fn is_own_thread(self: &Arc<Self>) -> bool {
         OWNER.with(Cell::get) == self.id()
+    }
+
+    /// Whether the calling thread is running this pool's spawn-error hook: the work meant
+    /// for the thread that failed is not back in the backlog until the hook returns.
+    fn in_spawn_error_hook(self: &Arc<Self>) -> bool {
+        IN_SPAWN_ERROR_HOOK.with(Cell::get) == self.id()
+    }
+
+    /// Reports a refused spawn to the hook, marking this thread as inside it meanwhile.
+    fn report_spawn_error(self: &Arc<Self>, error: &SpawnError) {
+        self.spawn_failures.fetch_add(1, Ordering::AcqRel);
+        let outer = IN_SPAWN_ERROR_HOOK.with(|inside| inside.replace(self.id()));
+        call_hook(&*self.on_spawn_error, error);
+        IN_SPAWN_ERROR_HOOK.with(|inside| inside.set(outer));
     }
 
     fn handles(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
@@ -146,6 +163,14 @@ impl ThreadFactory for Tracking {
 
     fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<(), SpawnError> {
         let threads = &self.0;
+        if threads.in_spawn_error_hook() {
+            // The hook submitted work or resized: starting threads from inside it could
+            // recurse (a refusal calls the hook again). The work waits for the next event.
+            threads.spawn_failures.fetch_add(1, Ordering::AcqRel);
+            let error =
+                std::io::Error::other("threadteam: no thread is started from inside the pool's spawn-error hook");
+            return Err(SpawnError(error));
+        }
         // Counted before the thread can run, so its `Running` guard never underflows.
         threads.running.fetch_add(1, Ordering::AcqRel);
         let running = Running(Arc::clone(threads));
@@ -159,7 +184,14 @@ impl ThreadFactory for Tracking {
         // run, and the Team finish, before the spawn returns here (the Team starts threads
         // after its coordinator pass, not under it).
         let mut handles = threads.handles();
-        match (threads.spawn)(body) {
+        // A factory must return an error, but one that panics must not unwind through the
+        // pool: its panic (already printed by the panic hook) is reported as a refusal.
+        let spawned =
+            std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| (threads.spawn)(body))).unwrap_or_else(|panic| {
+                let message = crate::report::panic_message(&*panic);
+                Err(SpawnError(std::io::Error::other(format!("the thread factory panicked: {message}"))))
+            });
+        match spawned {
             Ok(handle) => {
                 threads.started.fetch_add(1, Ordering::AcqRel);
                 #[cfg(feature = "tracing")]
@@ -179,8 +211,7 @@ impl ThreadFactory for Tracking {
             Err(error) => {
                 drop(handles);
                 // `body` (with its `Running` guard) was dropped unrun: the count is undone.
-                threads.spawn_failures.fetch_add(1, Ordering::AcqRel);
-                call_hook(&*threads.on_spawn_error, &error);
+                threads.report_spawn_error(&error);
                 Err(error)
             }
         }
@@ -293,6 +324,11 @@ impl Pool {
     where
         F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> R,
     {
+        assert!(
+            !self.threads.in_spawn_error_hook(),
+            "threadteam: scope called from inside the pool's spawn-error hook: it would wait for work \
+             that cannot be served until the hook returns (the hook must not wait for the pool)"
+        );
         crate::scope(&*self.team, f)
     }
 
@@ -381,7 +417,7 @@ impl Pool {
         if _first {
             tracing::info!(target: "threadteam", "pool shutting down");
         }
-        if self.threads.is_own_thread() {
+        if self.threads.is_own_thread() || self.threads.in_spawn_error_hook() {
             return Vec::new();
         }
         let _stopping = self.stopping.lock().unwrap_or_else(PoisonError::into_inner);
@@ -770,12 +806,23 @@ impl PoolBuilder {
     /// ```
     ///
     /// # Errors
-    /// [`SpawnError`] if the timer thread cannot be started. Worker threads that cannot be
-    /// started are not an error: their work waits and the pool retries.
+    /// [`SpawnError`] if the timer thread cannot be started, or if the [`name`](Self::name)
+    /// has a NUL byte (no thread could have it; `ErrorKind::InvalidInput`). Worker threads
+    /// that cannot be started are not an error: their work waits and the pool retries.
     ///
     /// # Panics
     /// If the `max` is 0: such a pool could never run anything.
     pub fn build(self) -> Result<Pool, SpawnError> {
+        if self.spawn.is_none() {
+            // Every thread would be refused: say so now.
+            crate::factory::check_name(self.threads.prefix())?;
+        }
+        self.build_unchecked()
+    }
+
+    /// [`build`](Self::build) without checking the name up front: a `ThreadPool`, whose
+    /// build cannot fail, reports such a name at each spawn instead.
+    pub(crate) fn build_unchecked(self) -> Result<Pool, SpawnError> {
         assert_ne!(self.policy.max, Some(0), "threadteam: a pool with a maximum of 0 threads could never run work");
         let spawn = self.spawn.unwrap_or_else(|| {
             let threads = self.threads;

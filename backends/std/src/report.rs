@@ -106,3 +106,12 @@ pub(crate) fn call_hook<A: ?Sized>(hook: &(dyn Fn(&A) + Send + Sync), arg: &A) {
         threadteam_core::unwind::discard(payload);
     }
 }
+
+/// A panic payload's message, when it is a string.
+pub(crate) fn panic_message(payload: &(dyn core::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a non-string payload)")
+}

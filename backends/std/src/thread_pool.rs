@@ -13,8 +13,8 @@ use core::fmt;
 use core::panic::AssertUnwindSafe;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::panic;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{JoinHandle, ThreadId};
 
 use threadteam_core::{
     port::ThreadFactory,
@@ -69,7 +69,53 @@ pub struct ThreadPool {
     pool: Pool,
     sizes: Arc<Sizes>,
     /// Serialises start and resizing, so two resizes apply in the order they were made.
-    sizing: Mutex<()>,
+    sizing: Sizing,
+}
+
+/// A lock that the thread holding it may take again: the spawn-error hook runs on the
+/// thread that asked for a thread, which may be inside `start` or a resize, and may resize.
+#[derive(Default)]
+struct Sizing {
+    /// The holder and how many times it has taken the lock.
+    holder: Mutex<Option<(ThreadId, usize)>>,
+    released: Condvar,
+}
+
+struct Sized<'a>(&'a Sizing);
+
+impl Sizing {
+    fn holder(&self) -> MutexGuard<'_, Option<(ThreadId, usize)>> {
+        self.holder.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock(&self) -> Sized<'_> {
+        let me = std::thread::current().id();
+        let mut holder = self.holder();
+        loop {
+            match &mut *holder {
+                None => *holder = Some((me, 1)),
+                Some((thread, depth)) if *thread == me => *depth += 1,
+                Some(_) => {
+                    holder = self.released.wait(holder).unwrap_or_else(PoisonError::into_inner);
+                    continue;
+                }
+            }
+            return Sized(self);
+        }
+    }
+}
+
+impl Drop for Sized<'_> {
+    fn drop(&mut self) {
+        let mut holder = self.0.holder();
+        if let Some((_, depth)) = &mut *holder {
+            *depth -= 1;
+            if *depth == 0 {
+                *holder = None;
+                self.0.released.notify_all();
+            }
+        }
+    }
 }
 
 /// The sizes and the lifecycle, shared with the pool's limit function.
@@ -138,7 +184,7 @@ impl ThreadPool {
     /// # Errors
     /// [`AlreadyQuit`] after [`stop`](Self::stop): a pool cannot be restarted.
     pub fn start(&self) -> Result<(), AlreadyQuit> {
-        let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _sizing = self.sizing.lock();
         if self.is_stopped() {
             return Err(AlreadyQuit);
         }
@@ -173,7 +219,7 @@ impl ThreadPool {
     /// # Panics
     /// If `min` is greater than the maximum.
     pub fn set_min(&self, min: usize) {
-        let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _sizing = self.sizing.lock();
         self.resize(min, self.max());
     }
 
@@ -191,7 +237,7 @@ impl ThreadPool {
     /// # Panics
     /// If `max` is 0 or less than the minimum.
     pub fn set_max(&self, max: usize) {
-        let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _sizing = self.sizing.lock();
         self.resize(self.min(), max);
     }
 
@@ -349,7 +395,7 @@ impl ThreadPool {
     /// # Panics
     /// If `min > max`, or `max` is 0 (the pool could never run anything).
     pub fn adjust_pool_size(&self, min: usize, max: usize) {
-        let _sizing = self.sizing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _sizing = self.sizing.lock();
         self.resize(min, max);
     }
 
@@ -500,7 +546,9 @@ impl ThreadPoolBuilder {
     }
 
     /// Names the threads `{name}-N`, N counting from 1 and never repeating within the
-    /// pool. Ignored with [`thread_factory`](Self::thread_factory).
+    /// pool. Ignored with [`thread_factory`](Self::thread_factory). A name with a NUL byte
+    /// makes every spawn fail (reported to the spawn-error hook; the work waits, and
+    /// [`stop`](ThreadPool::stop) hands it back).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.pool = self.pool.name(name);
         self
@@ -536,9 +584,53 @@ impl ThreadPoolBuilder {
     /// [`default_spawn_error_hook`](crate::default_spawn_error_hook). The hook runs on the
     /// thread whose call asked for the new thread (a submit, a worker's hand-back,
     /// [`start`](ThreadPool::start) or a resize), after that call's pass through the pool's
-    /// coordinator and before the work meant for the thread goes back to the backlog: it
-    /// must not call [`stop`](ThreadPool::stop), which would wait for that work. If it
+    /// coordinator and before the work meant for the thread goes back to the backlog. If it
     /// panics, that panic is caught.
+    ///
+    /// The rule for calling the pool from the hook: **the hook must not wait for the pool**.
+    /// Everything that does not wait works, on the same thread: resizing
+    /// ([`adjust_pool_size`](ThreadPool::adjust_pool_size), `set_min`, `set_max`, `start`;
+    /// to lower the `max` when the OS refuses threads), submitting, statistics. The pool
+    /// starts no thread from inside the hook (work submitted there waits for the next event,
+    /// a start it asks for counts as refused without calling the hook again), so the hook
+    /// cannot recurse. [`stop`](ThreadPool::stop) (and dropping the pool) there only begins
+    /// the stop and returns an empty `Vec`, as from one of the pool's own threads;
+    /// [`scope`](ThreadPool::scope) there panics, naming this rule; a blocking
+    /// [`join`](threadteam_core::JoinHandle::join) there may wait for ever.
+    ///
+    /// ```
+    /// use std::sync::{Arc, OnceLock};
+    /// use threadteam::{SpawnError, ThreadPool};
+    ///
+    /// // Lower the max to what the OS gave when it refuses a thread.
+    /// let pool: Arc<OnceLock<std::sync::Weak<ThreadPool>>> = Arc::new(OnceLock::new());
+    /// let hook_pool = Arc::clone(&pool);
+    /// let tp = Arc::new(
+    ///     ThreadPool::builder()
+    ///         .min(0)
+    ///         .max(4)
+    ///         .thread_factory(Refusing)
+    ///         .on_spawn_error(move |_| {
+    ///             if let Some(pool) = hook_pool.get().and_then(std::sync::Weak::upgrade) {
+    ///                 pool.adjust_pool_size(0, 1);
+    ///             }
+    ///         })
+    ///         .build(),
+    /// );
+    /// pool.set(Arc::downgrade(&tp)).unwrap();
+    /// tp.call_in_thread(|| ()).unwrap();
+    /// tp.start().unwrap(); // the spawn is refused; the hook resizes, on this thread
+    /// assert_eq!(tp.max(), 1);
+    /// assert_eq!(tp.stop().len(), 1); // the work that never got a thread comes back
+    /// # struct Refusing;
+    /// # impl threadteam::port::ThreadFactory for Refusing {
+    /// #     type Thread = std::thread::JoinHandle<()>;
+    /// #     type Error = SpawnError;
+    /// #     fn start<M: FnOnce() + Send + 'static>(&self, _: M) -> Result<Self::Thread, SpawnError> {
+    /// #         Err(SpawnError(std::io::Error::other("no threads")))
+    /// #     }
+    /// # }
+    /// ```
     pub fn on_spawn_error(mut self, hook: impl Fn(&SpawnError) + Send + Sync + 'static) -> Self {
         self.pool = self.pool.on_spawn_error(hook);
         self
@@ -571,9 +663,9 @@ impl ThreadPoolBuilder {
             move || if sizes.started.load(Ordering::Acquire) { usize::MAX } else { 0 }
         };
         // A capped policy needs no timer, so building starts no thread and cannot fail.
-        let pool = self.pool.policy(sizes.policy()).limit(limit).build();
+        let pool = self.pool.policy(sizes.policy()).limit(limit).build_unchecked();
         let pool = pool.unwrap_or_else(|e| unreachable!("a capped pool starts no thread when built: {e}"));
-        ThreadPool { pool, sizes, sizing: Mutex::new(()) }
+        ThreadPool { pool, sizes, sizing: Sizing::default() }
     }
 }
 

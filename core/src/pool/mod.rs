@@ -96,7 +96,7 @@ where
     pub fn new(factory: F) -> Self {
         let launcher = Arc::new(Launcher::new(factory));
         let workers = Arc::clone(&launcher);
-        let create: CreateThreadWorker<S> = Box::new(move |_: &Statistics| Some(workers.create()));
+        let create: CreateThreadWorker<S> = Box::new(move |stats: &Statistics| workers.create(stats));
         Self { team: TeamBuilder::new(create), launcher, policy: GrowthPolicy::unbounded(), clock: None }
     }
 }

@@ -57,8 +57,13 @@ impl<T: Work + Send + 'static, S: Signal + 'static> ThreadWorker<T, S> {
     /// The factory's error when the thread cannot be started.
     pub fn start<F: ThreadFactory>(factory: &F, signal: S) -> Result<(Self, F::Thread), F::Error> {
         let (worker, starter) = Self::unstarted(signal);
-        let thread = starter.start(factory).map_err(|failed| failed.error)?;
-        Ok((worker, thread))
+        match starter.start(factory) {
+            Ok(thread) => Ok((worker, thread)),
+            Err(StartFailed { error: Ok(error), .. }) => Err(error),
+            // The caller asked for this start: its factory's panic is the caller's.
+            #[cfg(feature = "std")]
+            Err(StartFailed { error: Err(panic), .. }) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// A worker whose thread is not started yet: its queue takes work at once (as a
@@ -80,9 +85,16 @@ pub(crate) struct Starter<T, S> {
     shared: Arc<Mailbox<T, S>>,
 }
 
+/// Why a factory did not start a thread: its error, or (with `std`) the payload of its panic.
+#[cfg(feature = "std")]
+pub(crate) type StartError<E> = Result<E, alloc::boxed::Box<dyn core::any::Any + Send + 'static>>;
+/// Why a factory did not start a thread: its error (without `std` a panic aborts).
+#[cfg(not(feature = "std"))]
+pub(crate) type StartError<E> = Result<E, core::convert::Infallible>;
+
 /// A thread that could not be started, and the work its worker had been given.
 pub(crate) struct StartFailed<T, E> {
-    pub(crate) error: E,
+    pub(crate) error: StartError<E>,
     /// Oldest first; the worker has quit, so nothing more can join it.
     pub(crate) queued: VecDeque<T>,
 }
@@ -91,15 +103,26 @@ impl<T: Work + Send + 'static, S: Signal + 'static> Starter<T, S> {
     /// Starts the worker's thread through `factory`.
     ///
     /// # Errors
-    /// The factory's error, with the worker quit and its queued work taken out of it.
+    /// The factory's error (or, with `std`, its panic: a factory must return an error, but
+    /// one that panics must not strand the work already given to this worker), with the
+    /// worker quit and its queued work taken out of it.
     pub(crate) fn start<F: ThreadFactory>(self, factory: &F) -> Result<F::Thread, StartFailed<T, F::Error>> {
         let for_thread = Arc::clone(&self.shared);
-        factory.start(move || serve(&for_thread)).map_err(|error| {
-            let queued = self.shared.inbox.with(|inbox| {
-                inbox.quit = true;
-                core::mem::take(&mut inbox.items)
-            });
-            StartFailed { error, queued }
+        let main = move || serve(&for_thread);
+        #[cfg(feature = "std")]
+        let started = match std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| factory.start(main))) {
+            Ok(started) => started.map_err(Ok),
+            Err(panic) => Err(Err(panic)),
+        };
+        #[cfg(not(feature = "std"))]
+        let started = factory.start(main).map_err(Ok);
+        started.map_err(|error| StartFailed { error, queued: self.quit_unstarted() })
+    }
+
+    fn quit_unstarted(&self) -> VecDeque<T> {
+        self.shared.inbox.with(|inbox| {
+            inbox.quit = true;
+            core::mem::take(&mut inbox.items)
         })
     }
 }

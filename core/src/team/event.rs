@@ -53,6 +53,10 @@ pub(crate) trait Effects<W, Wk> {
     fn cap(&mut self) -> Option<usize>;
     /// Make a worker, or `None` when none may be made now (resources).
     fn create(&mut self, stats: &Statistics) -> Option<Wk>;
+    /// Whether the workers [`create`](Self::create) makes start their threads after the
+    /// pass, so that one may yet fail to start (`Event::StartFailed`).
+    #[cfg(feature = "alloc")]
+    fn starts_later(&self) -> bool;
     /// Hand `work` to `worker` (whose id is `id`); `Err(work)` if the worker refused it.
     fn dispatch(&mut self, worker: &Wk, id: WorkerId, work: W) -> Result<(), W>;
     /// The worker is no longer needed.

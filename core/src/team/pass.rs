@@ -75,6 +75,14 @@ where
         #[cfg(feature = "alloc")]
         if let Some(launcher) = &self.launcher {
             launcher.launch_pending();
+            // A growth cut short by the starts in flight continues while starts succeed, a
+            // batch at a time (see `pool::launch`).
+            while launcher.take_cut_short() {
+                if self.coordinate(Event::Policy).is_err() {
+                    break;
+                }
+                launcher.launch_pending();
+            }
         }
     }
 
@@ -137,7 +145,12 @@ where
     fn apply(&self, event: Event<W>, link: Option<&Link<W>>, inline: bool) -> bool {
         let passed = self.pass.enter(|owned| {
             let PassState { state, plain, create_worker, limit, gate } = owned;
-            state.begin_event(event.may_change_capacity());
+            let reconsider = event.may_change_capacity();
+            state.begin_event(reconsider);
+            #[cfg(feature = "alloc")]
+            if let (true, Some(launcher)) = (reconsider, &self.launcher) {
+                launcher.reconsider();
+            }
             let now = self.now();
             let mut waiting = self.bypass.waiting(plain, now);
             let mut fx = PassEffects { team: self, link, create_worker, limit, now };
@@ -238,6 +251,11 @@ where
 
     fn create(&mut self, stats: &Statistics) -> Option<Wk> {
         (self.create_worker)(stats)
+    }
+
+    #[cfg(feature = "alloc")]
+    fn starts_later(&self) -> bool {
+        self.team.launcher.is_some()
     }
 
     fn dispatch(&mut self, worker: &Wk, id: WorkerId, work: W) -> Result<(), W> {

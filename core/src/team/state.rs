@@ -82,6 +82,12 @@ pub(crate) struct TeamState<W, Wk, S: Storage<W, Wk>> {
     /// policy's `max` or the limit is 0). With no worker alive, waiting work then cannot run
     /// until someone raises it (see `Team::is_stalled`).
     no_capacity: bool,
+    /// Workers whose threads start after the pass (see `Effects::starts_later`) and that
+    /// have not handed back yet, so may still fail to start, each with the high-water mark
+    /// from before it was made: one that fails is taken out of the counts (see
+    /// [`start_failed`](Self::start_failed)). Empty for Teams whose workers start at once.
+    #[cfg(feature = "alloc")]
+    unstarted: alloc::vec::Vec<(WorkerId, usize)>,
     _work: core::marker::PhantomData<fn(W)>,
 }
 
@@ -101,6 +107,8 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             last_created: None,
             creation_refused: false,
             no_capacity: false,
+            #[cfg(feature = "alloc")]
+            unstarted: alloc::vec::Vec::new(),
             _work: core::marker::PhantomData,
         }
     }
@@ -228,6 +236,9 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     pub(crate) fn handed_back(&mut self, id: WorkerId, waiting: &mut impl Waiting<W>, fx: &mut impl Effects<W, Wk>) {
         debug_assert!(self.busy > 0, "hand-back without a busy worker");
         self.busy -= 1;
+        // It ran its item, so its thread started.
+        #[cfg(feature = "alloc")]
+        self.take_unstarted(id);
         self.recycle(id, waiting, fx);
     }
 
@@ -352,6 +363,10 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
     /// event: a factory that keeps failing would otherwise be asked again at once, and
     /// again; the next submit, hand-back, grow or pump tries (as after any failed
     /// creation). The work's submit time is lost: with a clock it counts from now.
+    ///
+    /// A worker whose thread never started was never alive: it is taken out of
+    /// `workers_created`, is not counted as retired, and the high-water mark is what it would
+    /// have been without it.
     #[cfg(feature = "alloc")]
     pub(crate) fn start_failed(
         &mut self,
@@ -361,7 +376,19 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         fx: &mut impl Effects<W, Wk>,
     ) {
         let since = fx.now().unwrap_or_default();
+        if let Some(at) = self.unstarted.iter().position(|&(unstarted, _)| unstarted == id) {
+            let (_, before) = self.unstarted.remove(at);
+            // Every mark taken since it was made counted it; none before did.
+            let without = |mark: usize| before.max(mark.saturating_sub(1));
+            self.high_water = without(self.high_water);
+            for (_, later) in &mut self.unstarted[at..] {
+                *later = without(*later);
+            }
+        }
+        let retired = self.retired;
         self.refused(id, Backlogged { since, work }, waiting, fx);
+        self.retired = retired;
+        self.created = self.created.saturating_sub(1);
         self.creation_refused = true;
         self.serve(false, waiting, fx);
     }
@@ -457,6 +484,10 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
             return None;
         };
         let id = free.unwrap_or(self.slots.as_slice().len() - 1);
+        #[cfg(feature = "alloc")]
+        if fx.starts_later() {
+            self.unstarted.push((id, self.high_water));
+        }
         self.creation_refused = false;
         self.slots.as_mut_slice()[id] = Some(worker);
         self.created += 1;
@@ -465,7 +496,17 @@ impl<W, Wk, S: Storage<W, Wk>> TeamState<W, Wk, S> {
         Some(id)
     }
 
+    /// An unstarted worker's entry is no longer needed (it started, or is gone).
+    #[cfg(feature = "alloc")]
+    fn take_unstarted(&mut self, id: WorkerId) {
+        if !self.unstarted.is_empty() {
+            self.unstarted.retain(|&(unstarted, _)| unstarted != id);
+        }
+    }
+
     fn retire(&mut self, id: WorkerId, fx: &mut impl Effects<W, Wk>) {
+        #[cfg(feature = "alloc")]
+        self.take_unstarted(id);
         if let Some(worker) = self.slots.as_mut_slice()[id].take() {
             self.retired += 1;
             self.creation_refused = false;
