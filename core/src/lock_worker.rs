@@ -301,7 +301,7 @@ impl<T: Work, L: RawLock, Q: Queue<T>> Worker<T> for LockWorker<T, L, Q> {
 
     /// Quits: later submits are refused. Work left queued by an item that panicked runs
     /// now, in this thread (a panic in it reaches this caller; what remains runs at the
-    /// next `quit`). Then the lock is dropped (see [Quitting](LockWorker#quitting)).
+    /// next `quit`). Then the lock is dropped (see [Quitting](crate::workers::LockWorker#quitting)).
     fn quit(&self) -> Result<(), AlreadyQuit> {
         let first = self.quit.set();
         self.finish();

@@ -403,7 +403,7 @@ impl<T> JoinHandle<T> {
     /// Returns `false` when the work has started (it runs to completion: threads cannot be
     /// interrupted), has finished, or was already cancelled; the handle then delivers
     /// whatever the work produced. Also `false` when the Team has finished quitting and the
-    /// work was taken back from it ([`Team::reclaim`], a pool's `stop` or `shutdown`): it
+    /// work was taken back from it ([`Team::reclaim`](crate::team::Team::reclaim), a pool's `stop` or `shutdown`): it
     /// is then the taker's, to run (the handle gets the result) or drop (the handle gets
     /// [`TaskError::Cancelled`]); a cancel racing a `stop` never leaves `stop` handing back
     /// an empty shell.

@@ -9,7 +9,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use threadteam_core::team::ThreadTeamBuilder;
-use threadteam_core::{Signal, ThreadFactory, Worker};
+use threadteam_core::{
+    port::{Signal, ThreadFactory},
+    Worker,
+};
 use threadteam_critical_section_std as _;
 
 /// Long enough for anything here on a loaded machine; a deadlock fails instead of hanging.

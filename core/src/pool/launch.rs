@@ -15,7 +15,7 @@
 //! change capacity (a grow, shrink, pump, tick, new policy or quit, each allowing one
 //! attempt; a worker retiring, whose thread ends; or, with no worker alive and no start
 //! under way, any event, so waiting work is never left without a try), and otherwise once
-//! in every [`BYPASS_BUDGET`](crate::BYPASS_BUDGET) requests (as a saturated Team's
+//! in every [`BYPASS_BUDGET`](crate::team::bypass::BYPASS_BUDGET) requests (as a saturated Team's
 //! coordinator sees one submit in that many). Every other request is refused at once, as a
 //! full limit is, and the work waits for the workers that exist.
 //! A refusing factory therefore costs one attempt per such event (plus the starts
@@ -108,7 +108,7 @@ where
                 // Otherwise one request in every `BYPASS_BUDGET` tries, as a saturated
                 // Team's coordinator sees one submit in that many: a transient refusal
                 // does not stop a pool with no timer from growing for good.
-                if self.refusals.fetch_add(1, Ordering::AcqRel) + 1 < crate::BYPASS_BUDGET {
+                if self.refusals.fetch_add(1, Ordering::AcqRel) + 1 < crate::team::bypass::BYPASS_BUDGET {
                     return None;
                 }
             }
