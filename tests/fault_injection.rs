@@ -29,43 +29,6 @@ use threadteam::{
 use common::isolated::{self, wait_for, Case, Fault, Figures, Ledger, PanicOnDrop};
 use common::Keep;
 
-/// Cases that fail on this branch because of a fault of issue 18 being fixed elsewhere:
-/// the lead empties this list when the fixes land. A listed case that passes fails the
-/// suite.
-const KNOWN_FAULTS: &[(&str, &str)] = &[
-    ("core-threads/factory/panic", "fault 1: a panicking thread factory strands work and hangs stop"),
-    ("core-threads/factory/payload-drop-panics", "fault 1: a panicking thread factory strands work and hangs stop"),
-    ("pool/factory/panic", "fault 1: a panicking thread factory strands work and hangs stop"),
-    ("pool/factory/payload-drop-panics", "fault 1: a panicking thread factory strands work and hangs stop"),
-    ("thread-pool/factory/panic", "fault 1: a panicking thread factory strands work and hangs stop"),
-    ("thread-pool/factory/payload-drop-panics", "fault 1: a panicking thread factory strands work and hangs stop"),
-    ("core-threads/failure-hook/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("core-threads/task/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("core-threads/captured-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("core-threads/result-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("core-memory/failure-hook/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("core-memory/task/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("core-memory/captured-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("core-memory/result-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("pool/failure-hook/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    (
-        "pool/spawn-error-hook/payload-drop-panics",
-        "fault 2 (its spawn-error-hook variant): the hook's payload is dropped outside any catch",
-    ),
-    ("pool/task/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("pool/captured-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("pool/result-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("thread-pool/failure-hook/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    (
-        "thread-pool/spawn-error-hook/payload-drop-panics",
-        "fault 2 (its spawn-error-hook variant): the hook's payload is dropped outside any catch",
-    ),
-    ("thread-pool/callback/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("thread-pool/task/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("thread-pool/captured-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-    ("thread-pool/result-drop/payload-drop-panics", "fault 2: a panic payload whose Drop panics breaks the pool"),
-];
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Target {
     /// `team::ThreadTeamBuilder` over a std thread factory: the core's own thread pool.
@@ -452,5 +415,5 @@ fn main() {
             }
         }
     }
-    isolated::run("fault injection (target x site x fault)", cases, KNOWN_FAULTS);
+    isolated::run("fault injection (target x site x fault)", cases);
 }

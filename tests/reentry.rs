@@ -25,30 +25,6 @@ use threadteam::{
 
 use common::isolated::{self, wait_for, Case, Figures, Ledger};
 
-/// Cases that fail on this branch: faults of issue 18 being fixed elsewhere, and faults this
-/// suite found (NEW), reported with it. The lead empties this list as the fixes land. A
-/// listed case that passes fails the suite.
-const KNOWN_FAULTS: &[(&str, &str)] = &[
-    ("thread-pool/on-spawn-error/adjust_pool_size", "fault 4: a spawn-error hook reached from start() re-enters while start() holds the sizing lock"),
-    ("thread-pool/on-spawn-error/set_min", "fault 4: a spawn-error hook reached from start() re-enters while start() holds the sizing lock"),
-    ("thread-pool/on-spawn-error/set_max", "fault 4: a spawn-error hook reached from start() re-enters while start() holds the sizing lock"),
-    ("thread-pool/on-spawn-error/start", "fault 4: a spawn-error hook reached from start() re-enters while start() holds the sizing lock"),
-    ("thread-pool/on-spawn-error/scope", "NEW (near fault 4): scope from the spawn-error hook reached from start() waits forever"),
-    ("thread-pool/factory/call_in_thread", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("thread-pool/factory/call_in_thread_with_callback", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("thread-pool/factory/spawn", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("thread-pool/factory/scope", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("thread-pool/factory/stop", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("pool/on-spawn-error/shutdown", "NEW: shutdown from the spawn-error hook waits for the work the hook's caller still holds (documented as forbidden, but deadlocks instead of refusing)"),
-    ("pool/factory/execute", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("pool/factory/spawn", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("pool/factory/scope", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("pool/factory/team.grow", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("pool/factory/shutdown", "NEW: the thread factory runs with the pool's handles lock held (Tracking::start); re-entry that starts a thread or joins deadlocks"),
-    ("pool/limit/scope", "NEW: the limit function runs inside the coordinator pass; a blocking call from it (scope, shutdown) waits on that pass"),
-    ("pool/limit/shutdown", "NEW: the limit function runs inside the coordinator pass; a blocking call from it (scope, shutdown) waits on that pass"),
-];
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     ThreadPool,
@@ -239,16 +215,16 @@ fn call(subject: &Subject, method: Method) -> String {
             p.spawn(ledger.item()).map_or_else(|e| refused(e.to_string()), |_detached| "ok".into())
         }
         (Subject::ThreadPool(p), Method::Scope) => {
-            let item = ledger.item();
+            // The item is made inside the scope: a scope refused by a panic never has one.
             p.scope(|s| {
-                s.spawn(item);
+                s.spawn(ledger.item());
             });
             "ok".into()
         }
         (Subject::Pool(p), Method::Scope) => {
-            let item = ledger.item();
+            // The item is made inside the scope: a scope refused by a panic never has one.
             p.scope(|s| {
-                s.spawn(item);
+                s.spawn(ledger.item());
             });
             "ok".into()
         }
@@ -450,5 +426,5 @@ fn main() {
             }
         }
     }
-    isolated::run("re-entry (pool x hook x method)", cases, KNOWN_FAULTS);
+    isolated::run("re-entry (pool x hook x method)", cases);
 }

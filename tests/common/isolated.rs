@@ -6,8 +6,7 @@
 //! The binary's `main` calls [`run`] with its table. With `THREADTEAM_CASE=<name>` set it
 //! runs that one case (in this process) and exits; otherwise it runs every case (or those
 //! whose name contains a command-line filter) as children, a few at a time, prints one line
-//! per case and a summary, and fails if any case that is not in the known-fault list failed,
-//! or if a case in that list passed (so the list cannot go stale).
+//! per case and a summary, and fails if any case failed or hung.
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -56,15 +55,11 @@ enum Outcome {
     Hang,
 }
 
-/// Runs `cases` (see the module docs). `known` lists cases expected to fail, each with the
-/// fault that explains it; `what` names the suite in the summary.
-pub fn run(what: &str, cases: Vec<Case>, known: &[(&str, &str)]) {
+/// Runs `cases` (see the module docs); `what` names the suite in the summary.
+pub fn run(what: &str, cases: Vec<Case>) {
     if let Ok(name) = std::env::var(CASE_VAR) {
         run_child(&name, cases);
         return;
-    }
-    for (name, _) in known {
-        assert!(cases.iter().any(|c| c.name == *name), "KNOWN_FAULTS names a case that does not exist: {name}");
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let names: Vec<String> = cases
@@ -78,7 +73,6 @@ pub fn run(what: &str, cases: Vec<Case>, known: &[(&str, &str)]) {
     let (mut passed, mut failed, mut hangs, mut injected, mut lost) = (0, 0, 0, 0, 0);
     let (mut submitted, mut ran, mut returned) = (0, 0, 0);
     for (name, outcome, output) in &results {
-        let fault = known.iter().find(|(n, _)| n == name).map(|(_, f)| *f);
         let line = match outcome {
             Outcome::Pass(f) => {
                 passed += 1;
@@ -98,15 +92,9 @@ pub fn run(what: &str, cases: Vec<Case>, known: &[(&str, &str)]) {
                 format!("HANG (killed after {TIMEOUT:?})")
             }
         };
-        match (fault, outcome) {
-            (None, Outcome::Pass(_)) => println!("  {name}: ok"),
-            (Some(fault), Outcome::Pass(_)) => {
-                println!("  {name}: ok, but listed as a known fault ({fault})");
-                mismatches
-                    .push(format!("{name}: passes, but KNOWN_FAULTS lists it ({fault}): remove it from the list"));
-            }
-            (Some(fault), _) => println!("  {name}: {line} [known: {fault}]"),
-            (None, _) => {
+        match outcome {
+            Outcome::Pass(_) => println!("  {name}: ok"),
+            _ => {
                 println!("  {name}: {line}");
                 let tail: Vec<&str> = output.lines().rev().take(25).collect();
                 for l in tail.into_iter().rev() {
@@ -117,10 +105,9 @@ pub fn run(what: &str, cases: Vec<Case>, known: &[(&str, &str)]) {
         }
     }
     println!(
-        "{what}: {} cases in {:.1?}: {passed} pass, {failed} fail, {hangs} hang ({} known faults); {injected} panics injected; {submitted} items: {ran} ran, {returned} handed back, {lost} lost",
+        "{what}: {} cases in {:.1?}: {passed} pass, {failed} fail, {hangs} hang; {injected} panics injected; {submitted} items: {ran} ran, {returned} handed back, {lost} lost",
         results.len(),
         started.elapsed(),
-        known.len(),
     );
     assert!(mismatches.is_empty(), "{} unexpected outcomes:\n{}", mismatches.len(), mismatches.join("\n"));
 }

@@ -91,6 +91,9 @@ struct Threads {
     /// are pruned at each spawn, so a long-lived pool does not grow this without bound
     /// (Twisted #8114).
     handles: Mutex<Vec<JoinHandle<()>>>,
+    /// Spawns under way: a thread may exist (and its work have run) before its handle is
+    /// recorded, so `shutdown` waits for these as well as for the recorded handles.
+    spawning: AtomicUsize,
     running: AtomicUsize,
     started: AtomicU64,
     spawn_failures: AtomicU64,
@@ -107,9 +110,9 @@ thread_local! {
     /// `tests/tls_destructor_submit.rs`). A thread-local with a destructor would need
     /// `try_with` there, as the core's thread token uses.
     static OWNER: Cell<usize> = const { Cell::new(0) };
-    /// The pool (the address of its `Threads`) whose spawn-error hook this thread is
-    /// running; 0 when none.
-    static IN_SPAWN_ERROR_HOOK: Cell<usize> = const { Cell::new(0) };
+    /// The pool (the address of its `Threads`) whose thread factory, spawn-error hook or
+    /// limit function this thread is running; 0 when none.
+    static IN_CALLBACK: Cell<usize> = const { Cell::new(0) };
 }
 
 impl Threads {
@@ -123,18 +126,32 @@ impl Threads {
         OWNER.with(Cell::get) == self.id()
     }
 
-    /// Whether the calling thread is running this pool's spawn-error hook: the work meant
-    /// for the thread that failed is not back in the backlog until the hook returns.
-    fn in_spawn_error_hook(self: &Arc<Self>) -> bool {
-        IN_SPAWN_ERROR_HOOK.with(Cell::get) == self.id()
+    /// Whether the calling thread is running this pool's thread factory, spawn-error hook or
+    /// limit function: until that call returns, the work meant for the thread being started
+    /// is in neither the backlog nor a running thread (or, for the limit, the Team's pass is
+    /// under way on this thread), so nothing there may wait for the pool.
+    fn in_callback(self: &Arc<Self>) -> bool {
+        IN_CALLBACK.with(Cell::get) == self.id()
+    }
+
+    /// Runs `f` (the user's factory, spawn-error hook or limit function), marking this
+    /// thread as inside it.
+    fn run_callback<R>(self: &Arc<Self>, f: impl FnOnce() -> R) -> R {
+        /// Unmarks the thread however `f` ends (the factory's panic is caught further out).
+        struct Unmark(usize);
+        impl Drop for Unmark {
+            fn drop(&mut self) {
+                IN_CALLBACK.with(|inside| inside.set(self.0));
+            }
+        }
+        let _unmark = Unmark(IN_CALLBACK.with(|inside| inside.replace(self.id())));
+        f()
     }
 
     /// Reports a refused spawn to the hook, marking this thread as inside it meanwhile.
     fn report_spawn_error(self: &Arc<Self>, error: &SpawnError) {
         self.spawn_failures.fetch_add(1, Ordering::AcqRel);
-        let outer = IN_SPAWN_ERROR_HOOK.with(|inside| inside.replace(self.id()));
-        call_hook(&*self.on_spawn_error, error);
-        IN_SPAWN_ERROR_HOOK.with(|inside| inside.set(outer));
+        self.run_callback(|| call_hook(&*self.on_spawn_error, error));
     }
 
     fn handles(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
@@ -163,12 +180,14 @@ impl ThreadFactory for Tracking {
 
     fn start<M: FnOnce() + Send + 'static>(&self, main: M) -> Result<(), SpawnError> {
         let threads = &self.0;
-        if threads.in_spawn_error_hook() {
-            // The hook submitted work or resized: starting threads from inside it could
-            // recurse (a refusal calls the hook again). The work waits for the next event.
+        if threads.in_callback() {
+            // The factory or the spawn-error hook submitted work or resized: starting
+            // threads from inside it could recurse (the factory runs again, a refusal calls
+            // the hook again). The work waits for the next event.
             threads.spawn_failures.fetch_add(1, Ordering::AcqRel);
-            let error =
-                std::io::Error::other("threadteam: no thread is started from inside the pool's spawn-error hook");
+            let error = std::io::Error::other(
+                "threadteam: no thread is started from inside the pool's thread factory, spawn-error hook or limit function",
+            );
             return Err(SpawnError(error));
         }
         // Counted before the thread can run, so its `Running` guard never underflows.
@@ -180,18 +199,21 @@ impl ThreadFactory for Tracking {
             let _running = running;
             main();
         });
-        // Held across the spawn, so `shutdown` cannot miss the thread: the thread's work may
-        // run, and the Team finish, before the spawn returns here (the Team starts threads
-        // after its coordinator pass, not under it).
-        let mut handles = threads.handles();
+        // Counted until the handle is recorded, so `shutdown` cannot miss the thread: its
+        // work may run, and the Team finish, before the spawn returns here (the Team starts
+        // threads after its coordinator pass, not under it). No lock is held across the
+        // spawn: the factory is user code, which may call into the pool.
+        threads.spawning.fetch_add(1, Ordering::AcqRel);
         // A factory must return an error, but one that panics must not unwind through the
-        // pool: its panic (already printed by the panic hook) is reported as a refusal.
+        // pool: its panic (already printed by the panic hook) is reported as a refusal, and
+        // its payload dropped where a panicking `Drop` cannot escape either.
         let spawned =
-            std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| (threads.spawn)(body))).unwrap_or_else(|panic| {
-                let message = crate::report::panic_message(&*panic);
-                Err(SpawnError(std::io::Error::other(format!("the thread factory panicked: {message}"))))
+            threadteam_core::unwind::catch(|| threads.run_callback(|| (threads.spawn)(body))).unwrap_or_else(|panic| {
+                let message = format!("the thread factory panicked: {}", crate::report::panic_message(&*panic));
+                threadteam_core::unwind::discard(panic);
+                Err(SpawnError(std::io::Error::other(message)))
             });
-        match spawned {
+        let result = match spawned {
             Ok(handle) => {
                 threads.started.fetch_add(1, Ordering::AcqRel);
                 #[cfg(feature = "tracing")]
@@ -204,17 +226,20 @@ impl ThreadFactory for Tracking {
                 // Threads that have returned need no join; dropping their handles frees
                 // them. Joining here would wait, with this lock held, for their
                 // thread-local destructors, which may want it (or the Team).
+                let mut handles = threads.handles();
                 handles.retain(|thread| !thread.is_finished());
                 handles.push(handle);
                 Ok(())
             }
-            Err(error) => {
-                drop(handles);
-                // `body` (with its `Running` guard) was dropped unrun: the count is undone.
-                threads.report_spawn_error(&error);
-                Err(error)
-            }
+            Err(error) => Err(error),
+        };
+        // After the handle is recorded: `shutdown` reads this before it takes the handles.
+        threads.spawning.fetch_sub(1, Ordering::AcqRel);
+        if let Err(error) = &result {
+            // `body` (with its `Running` guard) was dropped unrun: the count is undone.
+            threads.report_spawn_error(error);
         }
+        result
     }
 }
 
@@ -319,15 +344,18 @@ impl Pool {
     ///
     /// # Panics
     /// As [`scope`](crate::scope): a panic in `f`, or an unjoined one in scoped work, is
-    /// resumed once all scoped work has finished.
+    /// resumed once all scoped work has finished. Called from inside the pool's thread
+    /// factory, spawn-error hook or limit function, which hold the pool up while they run, it
+    /// panics at once instead of waiting for ever.
     pub fn scope<'env, F, R>(&'env self, f: F) -> R
     where
         F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> R,
     {
         assert!(
-            !self.threads.in_spawn_error_hook(),
-            "threadteam: scope called from inside the pool's spawn-error hook: it would wait for work \
-             that cannot be served until the hook returns (the hook must not wait for the pool)"
+            !self.threads.in_callback(),
+            "threadteam: scope called from inside the pool's thread factory, spawn-error hook or limit \
+             function: it would wait for work that cannot be served until that call returns (none of \
+             them may wait for the pool)"
         );
         crate::scope(&*self.team, f)
     }
@@ -408,8 +436,10 @@ impl Pool {
     /// ```
     ///
     /// Called from one of the pool's own threads (from work), it cannot wait for that
-    /// thread, which would be waiting for itself: it only begins the shutdown (new work is
-    /// refused, the backlog still drains) and returns an empty `Vec` at once.
+    /// thread, which would be waiting for itself; nor from the pool's thread factory,
+    /// spawn-error hook or limit function, which hold up the pool while they run. There it only
+    /// begins the shutdown (new work is refused, the backlog still drains) and returns an
+    /// empty `Vec` at once.
     #[must_use = "the work that could not run is handed back; drop it to discard it"]
     pub fn shutdown(&self) -> Vec<BoxedWork> {
         let _first = self.team.quit().is_ok();
@@ -417,7 +447,7 @@ impl Pool {
         if _first {
             tracing::info!(target: "threadteam", "pool shutting down");
         }
-        if self.threads.is_own_thread() || self.threads.in_spawn_error_hook() {
+        if self.threads.is_own_thread() || self.threads.in_callback() {
             return Vec::new();
         }
         let _stopping = self.stopping.lock().unwrap_or_else(PoisonError::into_inner);
@@ -428,9 +458,11 @@ impl Pool {
         // recorded (its finishing needed their work to have run).
         loop {
             let finished = self.team.is_finished();
+            // Read before the handles: a spawn that ended since has recorded its handle.
+            let spawning = self.threads.spawning.load(Ordering::Acquire);
             let batch = mem::take(&mut *self.threads.handles());
             if batch.is_empty() {
-                if finished {
+                if finished && spawning == 0 {
                     break;
                 }
                 std::thread::yield_now();
@@ -737,7 +769,10 @@ impl PoolBuilder {
     }
 
     /// Caps the live threads by `limit()`, re-read at every attempt to create one, so the
-    /// cap can change at any time (Twisted's `pool(currentLimit, ...)`).
+    /// cap can change at any time (Twisted's `pool(currentLimit, ...)`). It runs inside the
+    /// Team's coordinator pass, so it must not wait for the pool: a
+    /// [`shutdown`](Pool::shutdown) from it only begins the shutdown, and a
+    /// [`scope`](Pool::scope) from it panics; work it submits runs after the pass.
     pub fn limit(mut self, limit: impl FnMut() -> usize + Send + 'static) -> Self {
         self.limit = Some(Box::new(limit));
         self
@@ -830,6 +865,7 @@ impl PoolBuilder {
         });
         let threads = Arc::new(Threads {
             handles: Mutex::new(Vec::new()),
+            spawning: AtomicUsize::new(0),
             running: AtomicUsize::new(0),
             started: AtomicU64::new(0),
             spawn_failures: AtomicU64::new(0),
@@ -842,8 +878,11 @@ impl PoolBuilder {
         if self.policy.needs_clock() {
             team = team.clock(StdClock::new());
         }
-        if let Some(limit) = self.limit {
-            team = team.limit(limit);
+        if let Some(mut limit) = self.limit {
+            // The limit runs inside the Team's pass: marked, so that a shutdown or scope
+            // from it does not wait for that very pass.
+            let threads = Arc::clone(&threads);
+            team = team.limit(move || threads.run_callback(&mut limit));
         }
         let StartedThreadTeam { team, timer: _ } = team.build()?;
         Ok(Pool { team, threads, stopping: Mutex::new(()) })

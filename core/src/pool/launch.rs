@@ -25,7 +25,7 @@
 
 use alloc::collections::VecDeque;
 
-use super::thread_worker::Starter;
+use super::thread_worker::{StartFailed, Starter};
 use super::ThreadWorker;
 use crate::sync::{AtomicBool, AtomicUsize, Ordering, Section};
 use crate::{Job, Signal, Statistics, ThreadFactory, Work};
@@ -154,15 +154,22 @@ where
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
             match started {
                 Ok(_) => self.failing.store(false, Ordering::Release),
-                Err(failed) => {
+                Err(StartFailed { error, queued }) => {
                     // Set before the work goes back, so the Team's pass for it (and any
                     // other) makes no worker that would only fail again.
                     self.failing.store(true, Ordering::Release);
                     self.retry.store(false, Ordering::Release);
                     // The factory reported its error (a panicking one's message went to
-                    // the panic hook); the work goes back to the Team, which may run this
-                    // very method again, for other starts.
-                    for job in failed.queued {
+                    // the panic hook, and its payload may panic again when dropped); the
+                    // work goes back to the Team, which may run this very method again,
+                    // for other starts.
+                    #[cfg(feature = "std")]
+                    if let Err(payload) = error {
+                        crate::unwind::discard(payload);
+                    }
+                    #[cfg(not(feature = "std"))]
+                    drop(error);
+                    for job in queued {
                         job.start_failed();
                     }
                 }

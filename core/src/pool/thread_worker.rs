@@ -87,7 +87,7 @@ pub(crate) struct Starter<T, S> {
 
 /// Why a factory did not start a thread: its error, or (with `std`) the payload of its panic.
 #[cfg(feature = "std")]
-pub(crate) type StartError<E> = Result<E, alloc::boxed::Box<dyn core::any::Any + Send + 'static>>;
+pub(crate) type StartError<E> = Result<E, crate::unwind::Payload>;
 /// Why a factory did not start a thread: its error (without `std` a panic aborts).
 #[cfg(not(feature = "std"))]
 pub(crate) type StartError<E> = Result<E, core::convert::Infallible>;
@@ -110,7 +110,7 @@ impl<T: Work + Send + 'static, S: Signal + 'static> Starter<T, S> {
         let for_thread = Arc::clone(&self.shared);
         let main = move || serve(&for_thread);
         #[cfg(feature = "std")]
-        let started = match std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| factory.start(main))) {
+        let started = match crate::unwind::catch(|| factory.start(main)) {
             Ok(started) => started.map_err(Ok),
             Err(panic) => Err(Err(panic)),
         };
