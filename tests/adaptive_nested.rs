@@ -7,11 +7,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use threadteam::{
-    port::StdSignal,
-    team::pool,
-    {Pool, StdTeam, StdThreadFactory, Worker},
-};
+use threadteam::{port::StdSignal, team::pool, Pool, StdTeam, StdThreadFactory, Worker};
 
 const PARENTS: usize = 20;
 

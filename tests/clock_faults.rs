@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use threadteam::{
     port::{Clock, StdSignal},
     team::ThreadTeamBuilder,
-    {GrowthPolicy, StdThreadFactory, Worker},
+    GrowthPolicy, StdThreadFactory, Worker,
 };
 
 /// Real time plus an offset the test moves at will, or frozen.

@@ -23,7 +23,7 @@ use threadteam::team::{Coordinate, Job, MemoryTeam, TeamBuilder, ThreadTeamBuild
 use threadteam::workers::{create_memory_worker, BoxedWork, Perform};
 use threadteam::{
     port::{StdSignal, ThreadFactory},
-    {GrowthPolicy, Pool, SpawnError, StdTeam, StdThreadFactory, TaskError, ThreadPool, Worker},
+    GrowthPolicy, Pool, SpawnError, StdTeam, StdThreadFactory, TaskError, ThreadPool, Worker,
 };
 
 use common::isolated::{self, wait_for, Case, Fault, Figures, Ledger, PanicOnDrop};

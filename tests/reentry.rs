@@ -18,10 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
-use threadteam::{
-    port::ThreadFactory,
-    {GrowthPolicy, Pool, SpawnError, StdThreadFactory, ThreadPool},
-};
+use threadteam::{port::ThreadFactory, GrowthPolicy, Pool, SpawnError, StdThreadFactory, ThreadPool};
 
 use common::isolated::{self, wait_for, Case, Figures, Ledger};
 

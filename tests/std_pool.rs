@@ -9,10 +9,8 @@ use std::thread;
 use std::time::Duration;
 
 use threadteam::{
-    port::ThreadFactory,
-    team::bypass::BYPASS_BUDGET,
-    workers::BoxedWork,
-    {pool, SpawnError, StdTeam, StdThreadFactory, Worker},
+    pool, port::ThreadFactory, team::bypass::BYPASS_BUDGET, workers::BoxedWork, SpawnError, StdTeam, StdThreadFactory,
+    Worker,
 };
 
 use common::{join_all, Gate, Keep, Scripted};

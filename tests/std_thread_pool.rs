@@ -9,9 +9,7 @@ use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
 
 use threadteam::{
-    port::ThreadFactory,
-    team::bypass::BYPASS_BUDGET,
-    {AlreadyQuit, SpawnError, StdThreadFactory, ThreadPool},
+    port::ThreadFactory, team::bypass::BYPASS_BUDGET, AlreadyQuit, SpawnError, StdThreadFactory, ThreadPool,
 };
 
 use common::{eventually, Gate, Scripted};

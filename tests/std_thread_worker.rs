@@ -9,7 +9,7 @@ use std::thread;
 use threadteam::{
     port::{StdSignal, ThreadFactory},
     workers::{thread_worker, BoxedWork, ThreadWorker},
-    {SpawnError, Worker},
+    SpawnError, Worker,
 };
 
 use common::{Gate, Scripted};

@@ -14,11 +14,7 @@ use std::sync::Arc;
 use std::thread;
 
 use ledger::{hand_back, Ledger, SharedFactory, TestFactory, Totals, XorShift};
-use threadteam::{
-    port::StdSignal,
-    team::pool,
-    {SubmitError, Worker},
-};
+use threadteam::{port::StdSignal, team::pool, SubmitError, Worker};
 
 const SUBMITTERS: usize = 8;
 /// Controller operations per round, at least.

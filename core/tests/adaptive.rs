@@ -13,7 +13,7 @@ use threadteam_core::{
     port::{Clock, Signal},
     team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
     workers::{create_memory_worker, BoxedWork, MemoryWorker, Perform},
-    {GrowthPolicy, Worker},
+    GrowthPolicy, Worker,
 };
 
 type W = BoxedWork;

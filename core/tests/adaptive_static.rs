@@ -11,7 +11,7 @@ use threadteam_core::{
     policy::ManualClock,
     team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
     workers::{FnWork, MemoryWorker},
-    {GrowthPolicy, Worker},
+    GrowthPolicy, Worker,
 };
 
 type Jobs = MemoryWorker<Job<FnWork>, Deque<Job<FnWork>, 16>>;

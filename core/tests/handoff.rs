@@ -5,49 +5,24 @@
 //! Counts scale down under Miri, which runs code thousands of times slower.
 #![cfg(all(feature = "std", not(threadteam_loom)))]
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
-use std::time::Duration;
+mod common;
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+
+use common::TestSignal;
 use threadteam_core::{
-    port::{Signal, StdLock, ThreadFactory},
+    port::{StdLock, ThreadFactory},
     team::pool,
     workers::{BoxedWork, LockWorker, ThreadWorker},
-    {SubmitError, Worker},
+    SubmitError, Worker,
 };
 
 /// Items per submitter: small under Miri, enough to interleave on real threads otherwise.
 const ITEMS: usize = if cfg!(miri) { 8 } else { 2_000 };
 /// Repetitions of the quit-versus-submit race.
 const RACES: usize = if cfg!(miri) { 4 } else { 200 };
-
-#[derive(Debug, Default)]
-struct TestSignal {
-    token: Mutex<bool>,
-    wake: Condvar,
-}
-
-impl Signal for TestSignal {
-    fn wait(&self) {
-        let mut token = self.token.lock().unwrap();
-        while !*token {
-            token = self.wake.wait(token).unwrap();
-        }
-        *token = false;
-    }
-
-    fn wait_timeout(&self, timeout: Duration) -> bool {
-        let token = self.token.lock().unwrap();
-        let (mut token, _) = self.wake.wait_timeout_while(token, timeout, |t| !*t).unwrap();
-        std::mem::replace(&mut *token, false)
-    }
-
-    fn notify(&self) {
-        *self.token.lock().unwrap() = true;
-        self.wake.notify_one();
-    }
-}
 
 /// Starts std threads and keeps their handles so a test can prove every one exited.
 #[derive(Clone, Debug, Default)]

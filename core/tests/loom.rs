@@ -30,7 +30,7 @@ use threadteam_core::{
     team::bypass::{Lane, Ring},
     team::{pool, Job, Statistics, TeamBuilder},
     workers::{BoxedWork, LockWorker, ThreadWorker, Work},
-    {AlreadyQuit, SubmitError, Worker},
+    AlreadyQuit, SubmitError, Worker,
 };
 
 /// Runs `f` under loom with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says

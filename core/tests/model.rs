@@ -13,7 +13,7 @@ use threadteam_core::{
     port::StdLock,
     team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
     workers::{create_memory_worker, BoxedWork, LockWorker, MemoryWorker},
-    {ExclusiveWorker, Worker},
+    ExclusiveWorker, Worker,
 };
 
 #[derive(Clone, Debug)]

@@ -17,7 +17,7 @@ use threadteam_core::{
     port::StdLock,
     team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
     workers::{create_memory_worker, BoxedWork, LockWorker, MemoryWorker, Perform},
-    {AlreadyQuit, ExclusiveWorker, GrowthPolicy, SubmitError, Worker},
+    AlreadyQuit, ExclusiveWorker, GrowthPolicy, SubmitError, Worker,
 };
 
 type W = BoxedWork;

@@ -3,41 +3,20 @@
 //! create and retire; work given to a worker whose thread could not start runs elsewhere;
 //! a huge `grow` returns.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use common::TestSignal;
 use threadteam_core::team::ThreadTeamBuilder;
-use threadteam_core::{
-    port::{Signal, ThreadFactory},
-    Worker,
-};
+use threadteam_core::{port::ThreadFactory, Worker};
 use threadteam_critical_section_std as _;
 
 /// Long enough for anything here on a loaded machine; a deadlock fails instead of hanging.
 const DEADLINE: Duration = Duration::from_secs(20);
-
-#[derive(Default)]
-struct TestSignal(Mutex<bool>, Condvar);
-
-impl Signal for TestSignal {
-    fn wait(&self) {
-        let mut token = self.0.lock().unwrap();
-        while !*token {
-            token = self.1.wait(token).unwrap();
-        }
-        *token = false;
-    }
-    fn wait_timeout(&self, timeout: Duration) -> bool {
-        let (mut token, _) = self.1.wait_timeout_while(self.0.lock().unwrap(), timeout, |t| !*t).unwrap();
-        std::mem::replace(&mut *token, false)
-    }
-    fn notify(&self) {
-        *self.0.lock().unwrap() = true;
-        self.1.notify_one();
-    }
-}
 
 /// Starts real threads while fewer than `room` of its threads are alive; beyond that it
 /// refuses, or panics if `panics`. Counts every call.

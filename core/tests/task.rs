@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use threadteam_core::{
     team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
     workers::{create_memory_worker, BoxedWork, MemoryWorker, Perform},
-    {JoinHandle, TaskError, Worker},
+    JoinHandle, TaskError, Worker,
 };
 
 type Coord = Arc<MemoryWorker<Coordinate<BoxedWork>>>;

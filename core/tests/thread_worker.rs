@@ -1,37 +1,14 @@
 //! ThreadWorker with real threads: FIFO, quit drains then the thread returns, a dropped
 //! handle quits the thread, a panicking item does not kill the thread.
 
+mod common;
+
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
-use threadteam_core::{
-    port::{Signal, ThreadFactory},
-    workers::ThreadWorker,
-    Worker,
-};
-
-#[derive(Default)]
-struct TestSignal(Mutex<bool>, Condvar);
-
-impl Signal for TestSignal {
-    fn wait(&self) {
-        let mut token = self.0.lock().unwrap();
-        while !*token {
-            token = self.1.wait(token).unwrap();
-        }
-        *token = false;
-    }
-    fn wait_timeout(&self, timeout: Duration) -> bool {
-        let (mut token, _) = self.1.wait_timeout_while(self.0.lock().unwrap(), timeout, |t| !*t).unwrap();
-        std::mem::replace(&mut *token, false)
-    }
-    fn notify(&self) {
-        *self.0.lock().unwrap() = true;
-        self.1.notify_one();
-    }
-}
+use common::TestSignal;
+use threadteam_core::{port::ThreadFactory, workers::ThreadWorker, Worker};
 
 struct Threads;
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use threadteam_core::{
     port::{CriticalSectionLock, RawLock, StdLock},
     workers::{create_memory_worker, LockWorker, Quit},
-    {AlreadyQuit, Worker},
+    AlreadyQuit, Worker,
 };
 // `CriticalSectionLock` needs a critical-section implementation: the host's.
 use threadteam_critical_section_std as _;

@@ -8,10 +8,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use threadteam::{
-    port::ThreadFactory,
-    {SpawnError, StdThreadFactory},
-};
+use threadteam::{port::ThreadFactory, SpawnError, StdThreadFactory};
 
 /// Work that waits on the gate blocks until it opens; once open it stays open.
 #[derive(Default)]

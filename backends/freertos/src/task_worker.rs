@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use threadteam_core::{
     workers::{MemoryWorker, Work},
-    {AlreadyQuit, ExclusiveWorker, SubmitError, Worker},
+    AlreadyQuit, ExclusiveWorker, SubmitError, Worker,
 };
 
 use crate::ffi::{self, Buffer, Entry, TCB_WORDS};

@@ -25,7 +25,7 @@ use threadteam_core::{
     port::{Clock, RawLock, Signal},
     team::{Coordinate, Fixed, Job, Statistics, Team, TeamBuilder, TeamSlot},
     workers::{FnWork, LockWorker, Work},
-    {GrowthPolicy, Worker},
+    GrowthPolicy, Worker,
 };
 use threadteam_freertos::{kernel, FreeRtosClock, FreeRtosLock, FreeRtosSignal, SpawnError, TaskWorker};
 

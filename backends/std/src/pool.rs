@@ -15,7 +15,7 @@ use threadteam_core::{
     port::ThreadFactory,
     team::{StartedThreadTeam, ThreadTeam, ThreadTeamBuilder},
     workers::BoxedWork,
-    {AlreadyQuit, Failure, GrowthPolicy, JoinHandle as TaskHandle, SubmitError, Worker},
+    AlreadyQuit, Failure, GrowthPolicy, JoinHandle as TaskHandle, SubmitError, Worker,
 };
 
 use crate::report::{boxed_in_current_span, call_hook, default_panic_hook, default_spawn_error_hook, in_current_span};

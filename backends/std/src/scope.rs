@@ -15,10 +15,7 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use threadteam_core::{
-    workers::BoxedWork,
-    {TaskError, Worker},
-};
+use threadteam_core::{workers::BoxedWork, TaskError, Worker};
 
 /// Runs `f` with a [`Scope`] whose [`spawn`](Scope::spawn) hands work to `worker`; that
 /// work may borrow anything that outlives the call. Returns `f`'s result once every piece

@@ -16,11 +16,7 @@ use std::panic;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
 
-use threadteam_core::{
-    port::ThreadFactory,
-    workers::BoxedWork,
-    {AlreadyQuit, Failure, GrowthPolicy, SubmitError},
-};
+use threadteam_core::{port::ThreadFactory, workers::BoxedWork, AlreadyQuit, Failure, GrowthPolicy, SubmitError};
 
 use crate::{Pool, PoolBuilder, PoolStatistics, Scope, SpawnError};
 

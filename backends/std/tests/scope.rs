@@ -11,7 +11,7 @@ use threadteam_core::{
     port::StdLock,
     team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
     workers::{BoxedWork, LockWorker, ThreadWorker},
-    {TaskError, Worker},
+    TaskError, Worker,
 };
 use threadteam_std::{scope, StdSignal, StdThreadFactory};
 

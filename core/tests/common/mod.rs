@@ -2,12 +2,14 @@
 #![allow(dead_code, missing_docs, missing_debug_implementations)] // a test harness; each test file uses part of it
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use threadteam_core::{
+    port::Signal,
     team::{Coordinate, Growable, Job, Statistics, Team, TeamBuilder},
     workers::{create_memory_worker, BoxedWork, MemoryWorker, Perform},
-    {Failure, Worker},
+    Failure, Worker,
 };
 
 pub type Wk = Arc<MemoryWorker<Job<BoxedWork>>>;
@@ -121,4 +123,29 @@ pub fn logging(log: &Arc<Mutex<Vec<u32>>>, tag: u32) -> BoxedWork {
 /// Submits and expects acceptance.
 pub fn submit(team: &MemTeam, work: BoxedWork) {
     team.submit(work).expect("the team accepts work");
+}
+
+/// A binary semaphore on a std mutex and condition variable: the `Signal` the core's thread
+/// workers sleep on in these tests (the std backend's is not a dependency of the core).
+#[derive(Default)]
+pub struct TestSignal(Mutex<bool>, Condvar);
+
+impl Signal for TestSignal {
+    fn wait(&self) {
+        let mut token = self.0.lock().unwrap();
+        while !*token {
+            token = self.1.wait(token).unwrap();
+        }
+        *token = false;
+    }
+
+    fn wait_timeout(&self, timeout: Duration) -> bool {
+        let (mut token, _) = self.1.wait_timeout_while(self.0.lock().unwrap(), timeout, |t| !*t).unwrap();
+        std::mem::replace(&mut *token, false)
+    }
+
+    fn notify(&self) {
+        *self.0.lock().unwrap() = true;
+        self.1.notify_one();
+    }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use threadteam::{
     port::StdSignal,
     team::{pool, ThreadTeam},
-    {StdThreadFactory, TaskError, Worker},
+    StdThreadFactory, TaskError, Worker,
 };
 
 fn threads(n: usize) -> Arc<ThreadTeam<StdSignal>> {
