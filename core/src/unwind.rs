@@ -20,7 +20,7 @@ pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Payload> {
 }
 
 /// Drops `value`, catching a panic in its `Drop`; that panic's payload is discarded (see
-/// [`discard`]; the panic hook has already printed its message). Returns whether the drop
+/// `discard`; the panic hook has already printed its message). Returns whether the drop
 /// panicked.
 ///
 /// ```
