@@ -26,6 +26,10 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+// The crate docs (this page's overview and the README) describe every build and link to the
+// std pools and task handles; a build without `std` (or `alloc`) has no such items, so those
+// links have nothing to point at there. docs.rs builds with every feature.
+#![cfg_attr(not(all(feature = "std", feature = "alloc")), allow(rustdoc::broken_intra_doc_links))]
 
 #[cfg(feature = "std")]
 extern crate std;
