@@ -233,14 +233,10 @@ where
         // at the next attempt.
         #[cfg(feature = "std")]
         {
-            match std::panic::catch_unwind(core::panic::AssertUnwindSafe(limit)) {
+            match crate::unwind::catch(limit) {
                 Ok(cap) => Some(cap),
                 Err(payload) => {
-                    // Its payload's own drop may panic too: then the second payload is leaked.
-                    if let Err(second) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(move || drop(payload)))
-                    {
-                        core::mem::forget(second);
-                    }
+                    crate::unwind::discard(payload);
                     Some(0)
                 }
             }
